@@ -15,7 +15,7 @@ public struct Spectrogram: Sendable, Equatable {
         self.values = values
     }
 
-    public subscript(bin: Int, frame: Int) -> Float {
+    public subscript(bin bin: Int, frame frame: Int) -> Float {
         get { values[bin * frames + frame] }
         set { values[bin * frames + frame] = newValue }
     }

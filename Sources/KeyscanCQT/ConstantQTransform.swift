@@ -1,0 +1,207 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// Streams mono samples through the constant-Q transform and returns `log(1 + |C|)`,
+/// numerically librosa's `cqt` (see `OctaveKernel`).
+///
+/// The caller's thread appends samples and runs the 2:1 downsamplers; every `framesPerChunk`
+/// frames a chunk is handed to the global concurrent queue, where one matrix product per
+/// octave computes it. Decoding thus overlaps the transform, and one long file uses every
+/// core. At most `maxChunksInFlight` chunks wait at once, so memory does not grow with
+/// the input; only the spectrogram itself (105 floats per 0.2 s) does.
+public final class ConstantQTransform {
+    public let kernels: CQTKernels
+    private let plans: [OctavePlan]
+    private let framesPerChunk: Int
+    /// signals[h]: the input downsampled h times (h = 0 is the input itself).
+    private var signals: [SampleBuffer]
+    private let resamplers: [HalfRateResampler]
+    private var nextFrame = 0
+    private var finished = false
+    private let results = ChunkResults()
+    private let group = DispatchGroup()
+    private let slots: DispatchSemaphore
+
+    /// Total samples appended so far.
+    public private(set) var sampleCount = 0
+
+    public init(kernels: CQTKernels, framesPerChunk: Int = 32, maxChunksInFlight: Int? = nil) {
+        self.kernels = kernels
+        plans = kernels.octaves.map(\.plan)
+        self.framesPerChunk = max(1, framesPerChunk)
+        let levels = (plans.map(\.halvings).max() ?? 0) + 1
+        signals = Array(repeating: SampleBuffer(), count: levels)
+        resamplers = (1..<levels).map { _ in HalfRateResampler() }
+        slots = DispatchSemaphore(value: maxChunksInFlight ?? 2 * ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Appends samples at the configuration's sample rate.
+    public func append(_ samples: UnsafeBufferPointer<Float>) {
+        precondition(!finished, "ConstantQTransform: append after finish")
+        sampleCount += samples.count
+        signals[0].append(contentsOf: samples)
+        var carried = Array(samples)
+        for (level, resampler) in resamplers.enumerated() {
+            var next: [Float] = []
+            next.reserveCapacity(carried.count / 2 + 1)
+            carried.withUnsafeBufferPointer { resampler.process($0, appendingTo: &next) }
+            signals[level + 1].append(contentsOf: next)
+            carried = next
+        }
+        dispatchReadyChunks(upTo: framesReady(), final: false)
+    }
+
+    public func append(_ samples: [Float]) {
+        samples.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// Flushes the downsamplers, transforms the remaining frames and waits for every chunk.
+    /// Frame count as librosa's: the fewest any octave has, `1 + length // hop` each.
+    public func finish() -> Spectrogram {
+        precondition(!finished, "ConstantQTransform: finish called twice")
+        finished = true
+        var carried: [Float] = []  // the previous level's last samples, not yet fed onward
+        for (level, resampler) in resamplers.enumerated() {
+            var tail: [Float] = []
+            carried.withUnsafeBufferPointer { resampler.process($0, appendingTo: &tail) }
+            resampler.finish(appendingTo: &tail)
+            signals[level + 1].append(contentsOf: tail)
+            carried = tail
+        }
+        let total = plans.map { 1 + signals[$0.halvings].end / $0.hop }.min() ?? 0
+        dispatchReadyChunks(upTo: total, final: true)
+        group.wait()
+        return results.assemble(frames: total, bins: kernels.configuration.binCount)
+    }
+
+    /// Seconds of CPU time the chunk workers have spent, summed over threads.
+    public var transformSeconds: Double { results.busySeconds }
+
+    /// Frames whose every octave window lies within the samples received so far.
+    private func framesReady() -> Int {
+        plans.map { plan in
+            let available = signals[plan.halvings].end - plan.kernelLength / 2
+            return available < 0 ? 0 : available / plan.hop + 1
+        }.min() ?? 0
+    }
+
+    private func dispatchReadyChunks(upTo ready: Int, final: Bool) {
+        while ready - nextFrame >= framesPerChunk || final && nextFrame < ready {
+            let count = min(framesPerChunk, ready - nextFrame)
+            dispatch(ChunkInput(firstFrame: nextFrame, frameCount: count, plans: plans, signals: signals))
+            nextFrame += count
+        }
+        for level in signals.indices {
+            let needed = plans.filter { $0.halvings == level }.map { nextFrame * $0.hop - $0.kernelLength / 2 }.min()
+            if let needed { signals[level].discard(before: needed) }
+        }
+    }
+
+    private func dispatch(_ input: ChunkInput) {
+        slots.wait()
+        let kernels = kernels, results = results, slots = slots
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            let start = ContinuousClock.now
+            let frames = input.transform(with: kernels)
+            results.store(frames, at: input.firstFrame, busy: ContinuousClock.now - start)
+            slots.signal()
+        }
+    }
+}
+
+/// The samples one chunk of frames needs, copied out of the stream so workers never touch it.
+private struct ChunkInput: Sendable {
+    let firstFrame: Int
+    let frameCount: Int
+    /// windows[o]: octave o's signal from firstFrame·hop − N/2, (frameCount−1)·hop + N samples.
+    let windows: [[Float]]
+
+    init(firstFrame: Int, frameCount: Int, plans: [OctavePlan], signals: [SampleBuffer]) {
+        self.firstFrame = firstFrame
+        self.frameCount = frameCount
+        windows = plans.map { plan in
+            let count = (frameCount - 1) * plan.hop + plan.kernelLength
+            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                signals[plan.halvings].copy(from: firstFrame * plan.hop - plan.kernelLength / 2,
+                                            count: count, into: buffer)
+                initialized = count
+            }
+        }
+    }
+
+    /// (frameCount, bins) frame-major `log(1 + |C|)`.
+    func transform(with kernels: CQTKernels) -> [Float] {
+        let bins = kernels.configuration.binCount
+        var out = [Float](repeating: 0, count: frameCount * bins)
+        for (octave, window) in zip(kernels.octaves, windows) {
+            let rows = octave.rows
+            var products = [Float](repeating: 0, count: rows * frameCount)  // (rows, frameCount) column-major
+            multiply(octave, window, into: &products)
+            let first = octave.plan.bins.lowerBound
+            for t in 0..<frameCount {
+                for r in 0..<rows / 2 {
+                    let re = products[t * rows + 2 * r], im = products[t * rows + 2 * r + 1]
+                    out[t * bins + first + r] = log1p((re * re + im * im).squareRoot())
+                }
+            }
+        }
+        return out
+    }
+
+    /// products(rows, frames) = H(rows, N) · X(N, frames), X's column t being the window at
+    /// t·hop. X is read in place from `window` with leading dimension `hop`; BLAS needs that
+    /// to be at least the rows it reads, so N is split into segments no longer than the hop.
+    private func multiply(_ octave: OctaveKernel, _ window: [Float], into products: inout [Float]) {
+        let n = octave.plan.kernelLength, hop = octave.plan.hop, rows = octave.rows
+        let segments = (n + hop - 1) / hop
+        let segmentLength = (n + segments - 1) / segments
+        octave.weights.withUnsafeBufferPointer { h in
+            window.withUnsafeBufferPointer { x in
+                products.withUnsafeMutableBufferPointer { c in
+                    for s in 0..<segments {
+                        let offset = s * segmentLength
+                        let length = min(segmentLength, n - offset)
+                        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans,
+                                    Int32(rows), Int32(frameCount), Int32(length),
+                                    1, h.baseAddress! + offset, Int32(n),
+                                    x.baseAddress! + offset, Int32(hop),
+                                    s == 0 ? 0 : 1, c.baseAddress!, Int32(rows))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Chunk outputs as workers finish them, in any order.
+private final class ChunkResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chunks: [Int: [Float]] = [:]
+    private var busy = Duration.zero
+
+    func store(_ frames: [Float], at firstFrame: Int, busy elapsed: Duration) {
+        lock.withLock {
+            chunks[firstFrame] = frames
+            busy += elapsed
+        }
+    }
+
+    var busySeconds: Double {
+        lock.withLock { Double(busy.components.seconds) + Double(busy.components.attoseconds) * 1e-18 }
+    }
+
+    /// The (bins, frames) spectrogram from the frame-major chunks.
+    func assemble(frames total: Int, bins: Int) -> Spectrogram {
+        lock.withLock {
+            var values = [Float](repeating: 0, count: bins * total)
+            for (first, chunk) in chunks {
+                let count = chunk.count / bins
+                for t in 0..<count where first + t < total {
+                    for b in 0..<bins { values[b * total + first + t] = chunk[t * bins + b] }
+                }
+            }
+            return Spectrogram(bins: bins, frames: total, values: values)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// An in-place radix-2 complex FFT in double precision, used only to build kernels once
+/// per configuration (the per-frame transform is a matrix product; see `ConstantQ`).
+struct FFT {
+    let size: Int
+    private let cosines: [Double]  // (size/2): cos(2πk/size)
+    private let sines: [Double]    // (size/2): sin(2πk/size)
+
+    init(size: Int) {
+        precondition(size > 1 && size & (size - 1) == 0, "FFT size \(size) is not a power of two")
+        self.size = size
+        cosines = (0..<size / 2).map { cos(2 * Double.pi * Double($0) / Double(size)) }
+        sines = (0..<size / 2).map { sin(2 * Double.pi * Double($0) / Double(size)) }
+    }
+
+    /// X[k] = Σₙ x[n]·e^(−2πikn/N), in place.
+    func forward(real: inout [Double], imag: inout [Double]) {
+        precondition(real.count == size && imag.count == size)
+        let bits = size.trailingZeroBitCount
+        for i in 0..<size {
+            let j = Int(UInt(i).bitReversed(bits: bits))
+            if j > i { real.swapAt(i, j); imag.swapAt(i, j) }
+        }
+        var half = 1
+        while half < size {
+            let step = size / (2 * half)
+            for start in stride(from: 0, to: size, by: 2 * half) {
+                for k in 0..<half {
+                    let c = cosines[k * step], s = -sines[k * step]
+                    let a = start + k, b = a + half
+                    let tr = real[b] * c - imag[b] * s
+                    let ti = real[b] * s + imag[b] * c
+                    real[b] = real[a] - tr; imag[b] = imag[a] - ti
+                    real[a] += tr; imag[a] += ti
+                }
+            }
+            half *= 2
+        }
+    }
+}
+
+private extension UInt {
+    func bitReversed(bits: Int) -> UInt { bitReverse() >> UInt(UInt.bitWidth - bits) }
+    func bitReverse() -> UInt {
+        var v = self, r: UInt = 0
+        for _ in 0..<UInt.bitWidth { r = (r << 1) | (v & 1); v >>= 1 }
+        return r
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// How `keyscan analyze` writes its results.
+public enum ResultFormat: String, Sendable, CaseIterable {
+    /// One JSON array, objects one per line, sorted by path; written when all are done.
+    case json
+    /// One JSON object per line, written as each file finishes.
+    case jsonl
+    /// A header and one row per file, sorted by path.
+    case csv
+
+    /// Alternatives listed after the winning key.
+    public static let alternativeCount = 3
+
+    /// Text before the first result.
+    public var header: String {
+        switch self {
+        case .json: "["
+        case .jsonl: ""
+        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message"
+        }
+    }
+
+    /// Text after the last result, given how many were written.
+    public func footer(count: Int) -> String {
+        self == .json ? (count == 0 ? "]" : "\n]") : ""
+    }
+
+    /// One result as it appears in the output, `index` counting from 0 (JSON needs commas).
+    public func line(for result: AnalysisResult, index: Int) -> String {
+        switch self {
+        case .json: (index == 0 ? "\n  " : ",\n  ") + result.json.serialized
+        case .jsonl: result.json.serialized
+        case .csv: result.csvRow
+        }
+    }
+}
+
+extension AnalysisResult {
+    /// The JSON object documented in README.md.
+    public var json: JSONValue {
+        var fields: [(String, JSONValue)] = [("path", .string(path))]
+        switch outcome {
+        case .success(let estimate, let duration):
+            let key = estimate.key
+            fields += [
+                ("status", .string("ok")),
+                ("key", .string(key.name)),
+                ("camelot", .string(key.camelot)),
+                ("openkey", .string(key.openKey)),
+                ("confidence", .number(estimate.confidence, decimals: 4)),
+                ("alternatives", .array(estimate.ranked.dropFirst().prefix(ResultFormat.alternativeCount).map { alt in
+                    .object([("key", .string(alt.key.name)), ("camelot", .string(alt.key.camelot)),
+                             ("openkey", .string(alt.key.openKey)), ("probability", .number(alt.probability, decimals: 4))])
+                })),
+                ("duration_s", .number(duration, decimals: 2)),
+            ]
+        case .failure(let code, let message):
+            fields += [("status", .string("error")),
+                       ("error", .object([("code", .string(code)), ("message", .string(message))]))]
+        }
+        if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
+        return .object(fields)
+    }
+
+    /// One RFC 4180 row matching `ResultFormat.csv.header`.
+    public var csvRow: String {
+        let cells: [String]
+        switch outcome {
+        case .success(let estimate, let duration):
+            let key = estimate.key
+            cells = [path, "ok", key.name, key.camelot, key.openKey,
+                     String(format: "%.4f", estimate.confidence), String(format: "%.2f", duration), "", ""]
+        case .failure(let code, let message):
+            cells = [path, "error", "", "", "", "", "", code, message]
+        }
+        return cells.map(Self.csvQuoted).joined(separator: ",")
+    }
+
+    private static func csvQuoted(_ cell: String) -> String {
+        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

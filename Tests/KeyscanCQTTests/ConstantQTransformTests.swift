@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import KeyscanCQT
+
+/// A golden fixture written by tools/make_cqt_fixture.py from librosa.
+struct CQTFixture: Decodable {
+    struct Tone: Decodable { let freq, amp, phase, start, end: Double }
+    struct Noise: Decodable { let amp: Double; let seed: UInt32 }
+    struct Recipe: Decodable { let length: Int; let tones: [Tone]; let noise: Noise? }
+    let recipe: Recipe
+    let bins: Int
+    let frames: Int
+    let values: [Float]
+
+    static func load(_ name: String) throws -> CQTFixture {
+        let url = try #require(Bundle.module.url(forResource: "cqt-\(name)", withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(CQTFixture.self, from: Data(contentsOf: url))
+    }
+
+    /// The recipe's samples, computed as the Python script does (float64, then float32).
+    var samples: [Float] {
+        let rate = 44100.0
+        var y = [Double](repeating: 0, count: recipe.length)
+        for tone in recipe.tones {
+            let a = Int(tone.start * rate), b = min(recipe.length, Int(tone.end * rate))
+            for i in a..<max(a, b) { y[i] += tone.amp * sin(2 * .pi * tone.freq * (Double(i) / rate) + tone.phase) }
+        }
+        if let noise = recipe.noise {
+            var x = noise.seed
+            for i in 0..<recipe.length {
+                x = 1664525 &* x &+ 1013904223
+                y[i] += noise.amp * (Double(x) / 4294967296.0 * 2 - 1)
+            }
+        }
+        return y.map { Float($0) }
+    }
+}
+
+let sharedKernels = try! CQTKernels()
+
+func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).map { abs($0 - $1) }.max() ?? 0
+}
+
+func largestDifference(_ a: Spectrogram, _ b: Spectrogram) -> Float {
+    largestDifference(a.values, b.values)
+}
+
+func transform(_ samples: [Float], blockSize: Int = 44100, framesPerChunk: Int = 32) -> Spectrogram {
+    let cqt = ConstantQTransform(kernels: sharedKernels, framesPerChunk: framesPerChunk)
+    var start = 0
+    while start < samples.count {
+        let end = min(samples.count, start + blockSize)
+        samples[start..<end].withUnsafeBufferPointer { cqt.append($0) }
+        start = end
+    }
+    return cqt.finish()
+}
+
+@Suite struct ConstantQTransformTests {
+    /// librosa computes in complex64 (float32 FFTs of up to 8192 points) and we in float32
+    /// matrix products over the same 8192 samples, from kernels built in double precision:
+    /// both carry rounding of order 1e-6 relative on |C| ≤ ~15, so log1p values agree to
+    /// ~1e-5. 2e-4 leaves margin for that, and for soxr's float32 downsampling, while the
+    /// mistakes this guards against (a kernel a sample off-centre, a wrong sparsity
+    /// threshold, a missing scale factor) move values by 1e-3 to 1.
+    static let tolerance: Float = 2e-4
+
+    @Test(arguments: ["chord", "short", "noise"])
+    func matchesLibrosa(fixture name: String) throws {
+        let fixture = try CQTFixture.load(name)
+        let ours = transform(fixture.samples)
+        #expect(ours.bins == fixture.bins)
+        #expect(ours.frames == fixture.frames)
+        guard ours.frames == fixture.frames else { return }
+        let worst = largestDifference(ours.values, fixture.values)
+        print("cqt-\(name): largest |ours − librosa| = \(worst)")
+        #expect(worst < Self.tolerance)
+    }
+
+    /// However the audio arrives and however the frames are grouped for the workers, the
+    /// result is the same up to float rounding (BLAS blocks products of different widths
+    /// differently; soxr releases samples at different times but computes the same ones).
+    @Test func blockAndChunkSizesDoNotChangeTheResult() throws {
+        let samples = try CQTFixture.load("chord").samples
+        let reference = transform(samples)
+        for (block, chunk) in [(1017, 1), (300_000, 7), (4096, 64)] {
+            let other = transform(samples, blockSize: block, framesPerChunk: chunk)
+            #expect(other.frames == reference.frames)
+            #expect(largestDifference(other, reference) < 1e-5, "blocks of \(block), chunks of \(chunk)")
+        }
+    }
+
+    @Test func sinePeaksInItsBin() {
+        // Bin k is centred on 65·2^(k/24) Hz; 440 Hz lies 66.2 bins above 65 Hz.
+        let samples = (0..<(3 * 44100)).map { Float(0.5 * sin(2 * Double.pi * 440 * Double($0) / 44100)) }
+        let spec = transform(samples)
+        let frame = spec.frames / 2
+        let loudest = (0..<spec.bins).max { spec[bin: $0, frame: frame] < spec[bin: $1, frame: frame] }
+        #expect(loudest == 66)
+    }
+
+    /// Past a minute the stream buffers start dropping consumed samples; every octave
+    /// must still find the samples its longer or shorter kernels need.
+    @Test func longInputKeepsEveryFrameRight() {
+        let samples = (0..<(75 * 44100)).map { Float(0.5 * sin(2 * Double.pi * 440 * Double($0) / 44100)) }
+        let spec = transform(samples, blockSize: 8191)
+        #expect(spec.frames == 376)
+        let misplaced = (2..<(spec.frames - 2)).filter { t in
+            (0..<spec.bins).max { spec[bin: $0, frame: t] < spec[bin: $1, frame: t] } != 66
+        }
+        #expect(misplaced.isEmpty)
+    }
+
+    @Test func silenceIsZero() {
+        let spec = transform([Float](repeating: 0, count: 44100))
+        #expect(spec.frames == 6)
+        #expect(spec.values.allSatisfy { $0 == 0 })
+    }
+
+    @Test func emptyInputHasOneFrame() {
+        // librosa: 1 + len // hop frames, all centre padding.
+        let spec = transform([])
+        #expect(spec.frames == 1)
+        #expect(spec.values.allSatisfy { $0 == 0 })
+    }
+
+    @Test func rejectsFiltersAboveNyquist() {
+        #expect(throws: CQTConfigurationError.self) {
+            try CQTKernels(configuration: CQTConfiguration(sampleRate: 2000))
+        }
+    }
+
+    @Test func octaveScheduleFollowsLibrosa() throws {
+        // hop 8820 = 4·2205: librosa halves rate and hop twice, then stays at 11025 Hz.
+        let plans = try CQTConfiguration.keyNet.octavePlans()
+        #expect(plans.map(\.halvings) == [0, 1, 2, 2, 2])
+        #expect(plans.map(\.hop) == [8820, 4410, 2205, 2205, 2205])
+        #expect(plans.map(\.kernelLength) == [4096, 4096, 4096, 8192, 8192])
+        #expect(plans.map(\.bins) == [81..<105, 57..<81, 33..<57, 9..<33, 0..<9])
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import KeyscanReport
+
+@Suite struct ResultFormatTests {
+    let ok: AnalysisResult = {
+        var logits = [Float](repeating: 0, count: 24)
+        logits[7] = 4
+        logits[19] = 2
+        return AnalysisResult(path: "/music/a \"quoted\", track.mp3",
+                              outcome: .success(KeyEstimate(logits: logits), durationSeconds: 241.25))
+    }()
+    let failed = AnalysisResult(path: "/music/😀 日本.mp3",
+                                outcome: .failure(code: "not_audio", message: "no\nformat"))
+
+    @Test func jsonHasTheDocumentedFieldsInOrder() throws {
+        let text = ok.json.serialized
+        let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["path"] as? String == "/music/a \"quoted\", track.mp3")
+        #expect(object["status"] as? String == "ok")
+        #expect(object["key"] as? String == "A minor")
+        #expect(object["camelot"] as? String == "8A")
+        #expect(object["openkey"] as? String == "1m")
+        #expect((object["alternatives"] as? [[String: Any]])?.count == 3)
+        #expect((object["alternatives"] as? [[String: Any]])?.first?["camelot"] as? String == "8B")
+        #expect(object["duration_s"] as? Double == 241.25)
+        let order = ["\"path\"", "\"status\"", "\"key\"", "\"camelot\"", "\"openkey\"", "\"confidence\"", "\"alternatives\"", "\"duration_s\""]
+        let positions = order.map { text.range(of: $0)!.lowerBound }
+        #expect(positions == positions.sorted())
+    }
+
+    @Test func errorsCarryCodeAndMessageAndSurviveAnyPath() throws {
+        let text = failed.json.serialized
+        #expect(!text.contains("\n"))
+        let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["path"] as? String == "/music/😀 日本.mp3")
+        #expect(object["status"] as? String == "error")
+        let error = try #require(object["error"] as? [String: Any])
+        #expect(error["code"] as? String == "not_audio")
+        #expect(error["message"] as? String == "no\nformat")
+    }
+
+    @Test func jsonArrayParses() throws {
+        let format = ResultFormat.json
+        var text = format.header
+        for (i, r) in [ok, failed].enumerated() { text += format.line(for: r, index: i) }
+        text += format.footer(count: 2)
+        let array = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any])
+        #expect(array.count == 2)
+        let empty = format.header + format.footer(count: 0)
+        #expect((try JSONSerialization.jsonObject(with: Data(empty.utf8)) as? [Any])?.isEmpty == true)
+    }
+
+    @Test func csvQuotesWhatNeedsQuoting() {
+        #expect(ok.csvRow.hasPrefix("\"/music/a \"\"quoted\"\", track.mp3\",ok,A minor,8A,1m,"))
+        #expect(failed.csvRow == "/music/😀 日本.mp3,error,,,,,,not_audio,\"no\nformat\"")
+        #expect(ResultFormat.csv.header.split(separator: ",").count == ok.csvRow.split(separator: ",", omittingEmptySubsequences: false).count - 1)
+    }
+}
