@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Keyscan", dependencies: ["KeyscanDecode", "KeyscanCQT", "KeyscanModel", "KeyscanReport"]),
         .executableTarget(
             name: "KeyscanCLI",
-            dependencies: ["Keyscan", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Keyscan", "KeyscanReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode"]),
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
