@@ -1,0 +1,172 @@
+/// Decodes one audio file into mono Float32 at `sampleRate`, block by block, so memory
+/// stays flat however long the track is.
+///
+/// The samples match `librosa.load(path, sr=44100, mono=True)`: channels averaged,
+/// soxr HQ resampling, no normalisation (a full-scale 16-bit WAV peaks at ±1.0).
+/// Reads anything FFmpeg reads, including the sound of video files.
+///
+/// One decoder per file, used from one thread.
+public final class AudioDecoder {
+    /// Samples per block that `nextBlock` aims for: about 1.5 s at 44.1 kHz, 256 KB.
+    public static let preferredBlockSize = 65_536
+
+    public let path: String
+    /// Output sample rate in Hz.
+    public let sampleRate: Int
+    public let source: AudioSourceInfo
+    /// What decoding got past, e.g. "skipped 3 corrupt packets (…)".
+    public private(set) var warnings: [String] = []
+
+    private let format: FormatContext
+    private let streamIndex: Int32
+    private let codec: CodecContext
+    private var resampler: Resampler
+    private let packet: Packet
+    private let frame: Frame
+    private let interrupt: Interrupt?
+
+    /// reading packets → draining the decoder → finished (decoder and resampler flushed).
+    private enum Stage { case reading, draining, finished }
+    private var stage = Stage.reading
+    private var decodedFrames = 0
+    private var skippedPackets = 0
+    private var lastSkipped: FFmpegError?
+
+    /// Opens and probes `path`, picks its best audio stream, opens the decoder and
+    /// sets up the resampler. Nothing is decoded until `nextBlock`.
+    ///
+    /// - Parameter shouldAbort: polled while reading and decoding; when it returns
+    ///   true, the current call throws `.cancelled` (use it for timeouts).
+    public init(path: String, sampleRate: Int = 44100,
+                shouldAbort: (@Sendable () -> Bool)? = nil) throws(DecodeError) {
+        precondition(sampleRate > 0, "AudioDecoder: sample rate \(sampleRate) Hz")
+        FFmpegLog.silenced
+        try checkReadableFile(path)
+        self.path = path
+        self.sampleRate = sampleRate
+        interrupt = shouldAbort.map(Interrupt.init)
+
+        do { format = try FormatContext(path: path, interrupt: interrupt) }
+        catch { throw DecodeError(opening: path, error) }
+
+        guard let stream = format.selectBestAudioStream() else {
+            if format.hasMovingPicture { throw .noAudioStream(path: path) }
+            throw .notAudio(path: path, reason: "read as \(format.name), which holds no audio")
+        }
+        streamIndex = stream.index
+
+        do { codec = try CodecContext(decoding: stream) }
+        catch let error where error.code == AVCode.decoderNotFound {
+            throw .unsupportedCodec(path: path, codec: stream.codecName)
+        } catch { throw DecodeError(decoding: path, error) }
+
+        do {
+            resampler = try Resampler(from: codec.format, toRate: sampleRate)
+            packet = try Packet()
+            frame = try Frame()
+        } catch { throw DecodeError(decoding: path, error) }
+
+        source = AudioSourceInfo(
+            container: format.name, codec: stream.codecName,
+            sampleRate: codec.format.sampleRate, channels: codec.format.channels,
+            duration: stream.duration ?? format.duration)
+    }
+
+    /// The next block of mono samples at `sampleRate`: about `preferredBlockSize`
+    /// samples (at least that many, except the last block), or nil after the end,
+    /// once the decoder and the resampler are flushed.
+    public func nextBlock() throws(DecodeError) -> [Float]? {
+        guard stage != .finished else { return nil }
+        var block: [Float] = []
+        // Slack for the last frame, which may overshoot the target.
+        block.reserveCapacity(Self.preferredBlockSize + 16_384)
+        while block.count < Self.preferredBlockSize && stage != .finished {
+            try step(into: &block)
+        }
+        return block.isEmpty ? nil : block
+    }
+
+    /// One turn of the send/receive loop: a frame resampled into `block`, a packet
+    /// sent to the decoder, or the end of the stream.
+    private func step(into block: inout [Float]) throws(DecodeError) {
+        if let interrupt, interrupt.shouldAbort() { throw .cancelled(path: path) }
+        let received: CodecContext.Received
+        do { received = try codec.receive(into: frame) }
+        catch { try skip(error); return }
+        switch received {
+        case .frame: try resample(into: &block)
+        case .needsInput where stage == .reading: try sendNextPacket()
+        // A decoder must not ask for input while draining; end rather than spin.
+        case .needsInput, .endOfStream: try finish(into: &block)
+        }
+    }
+
+    /// Sends the next packet of the audio stream; at the end of the file, starts draining.
+    private func sendNextPacket() throws(DecodeError) {
+        while true {
+            let more: Bool
+            do { more = try format.read(into: packet) }
+            catch { try stopReading(error); return }
+            guard more else { try startDraining(); return }
+            defer { packet.unref() }
+            // Discarded streams rarely reach here (cover art queued at open does).
+            guard packet.streamIndex == streamIndex else { continue }
+            do { try codec.send(packet) }
+            catch { try skip(error) }
+            return
+        }
+    }
+
+    private func startDraining() throws(DecodeError) {
+        do { try codec.sendEndOfStream() }
+        catch { throw DecodeError(decoding: path, error) }
+        stage = .draining
+    }
+
+    /// A read error mid-file keeps what was decoded so far, as the ffmpeg CLI does;
+    /// before any audio it is fatal.
+    private func stopReading(_ error: FFmpegError) throws(DecodeError) {
+        if error.code == AVCode.exit { throw .cancelled(path: path) }
+        guard decodedFrames > 0 else { throw .readFailed(path: path, reason: error.description) }
+        warnings.append("stopped reading early (\(error.description)); kept the audio before it")
+        try startDraining()
+    }
+
+    /// A packet the decoder rejected is skipped and counted; the decoder stays usable.
+    /// Decoders report corrupt data as AVERROR_INVALIDDATA mostly, but not only
+    /// (EINVAL, PATCHWELCOME), so every code but out-of-memory and exit is a skip.
+    private func skip(_ error: FFmpegError) throws(DecodeError) {
+        if error.code == AVCode.outOfMemory || error.code == AVCode.exit {
+            throw DecodeError(decoding: path, error)
+        }
+        skippedPackets += 1
+        lastSkipped = error
+    }
+
+    private func resample(into block: inout [Float]) throws(DecodeError) {
+        decodedFrames += 1
+        do {
+            let input = frame.format
+            if input != resampler.input {
+                // The stream changed rate, channels or sample format midway (chained Ogg,
+                // broadcast captures): finish the old resampler's tail, start a new one.
+                try resampler.flush(into: &block)
+                resampler = try Resampler(from: input, toRate: sampleRate)
+            }
+            try resampler.convert(frame, into: &block)
+        } catch { throw DecodeError(decoding: path, error) }
+    }
+
+    private func finish(into block: inout [Float]) throws(DecodeError) {
+        stage = .finished
+        if let lastSkipped {
+            if decodedFrames == 0 {
+                throw .decodeFailed(path: path, reason: "\(lastSkipped.description); no packet decoded")
+            }
+            let packets = skippedPackets == 1 ? "packet" : "packets"
+            warnings.append("skipped \(skippedPackets) corrupt \(packets) (last: \(lastSkipped.description))")
+        }
+        do { try resampler.flush(into: &block) }
+        catch { throw DecodeError(decoding: path, error) }
+    }
+}

@@ -1,0 +1,75 @@
+/// Why a file could not be decoded. `code` is stable snake_case for the JSON report;
+/// `message` says, for a person, which file and what failed.
+public enum DecodeError: Error, Equatable, CustomStringConvertible {
+    case fileNotFound(path: String)
+    case permissionDenied(path: String)
+    case isDirectory(path: String)
+    /// Nothing FFmpeg reads as audio: probing failed, an empty file, a still image.
+    case notAudio(path: String, reason: String)
+    /// A container FFmpeg reads, without an audio stream: a video without sound.
+    case noAudioStream(path: String)
+    /// An audio stream this FFmpeg has no decoder for.
+    case unsupportedCodec(path: String, codec: String)
+    /// Decoding failed; `reason` names the FFmpeg call and carries av_strerror's text.
+    case decodeFailed(path: String, reason: String)
+    /// Reading the file failed; `reason` names the call and carries the system's text.
+    case readFailed(path: String, reason: String)
+    /// The caller's `shouldAbort` asked to stop.
+    case cancelled(path: String)
+
+    /// Stable identifier for machine-readable output.
+    public var code: String {
+        switch self {
+        case .fileNotFound: "file_not_found"
+        case .permissionDenied: "permission_denied"
+        case .isDirectory: "is_directory"
+        case .notAudio: "not_audio"
+        case .noAudioStream: "no_audio_stream"
+        case .unsupportedCodec: "unsupported_codec"
+        case .decodeFailed: "decode_failed"
+        case .readFailed: "read_failed"
+        case .cancelled: "cancelled"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .fileNotFound(let path): "no such file: \(path)"
+        case .permissionDenied(let path): "permission denied: cannot read \(path)"
+        case .isDirectory(let path): "\(path) is a directory, not an audio file"
+        case .notAudio(let path, let reason): "\(path) is not audio that FFmpeg can read (\(reason))"
+        case .noAudioStream(let path): "\(path) has no audio stream"
+        case .unsupportedCodec(let path, let codec): "\(path): no decoder for codec \"\(codec)\""
+        case .decodeFailed(let path, let reason): "decoding \(path) failed (\(reason))"
+        case .readFailed(let path, let reason): "reading \(path) failed (\(reason))"
+        case .cancelled(let path): "decoding \(path) was cancelled"
+        }
+    }
+
+    public var description: String { message }
+}
+
+extension DecodeError {
+    /// A failure to open or probe `path`. Errno-like codes keep their own cases
+    /// (avformat_open_input can still meet them if the file changes after the stat check);
+    /// anything else means FFmpeg does not recognise the data.
+    init(opening path: String, _ error: FFmpegError) {
+        switch error.code {
+        case AVCode.noSuchFile: self = .fileNotFound(path: path)
+        case AVCode.accessDenied, AVCode.notPermitted: self = .permissionDenied(path: path)
+        case AVCode.isDirectory: self = .isDirectory(path: path)
+        case AVCode.inputOutput: self = .readFailed(path: path, reason: error.description)
+        case AVCode.exit: self = .cancelled(path: path)
+        default: self = .notAudio(path: path, reason: error.description)
+        }
+    }
+
+    /// A failure once the file is recognised as audio.
+    init(decoding path: String, _ error: FFmpegError) {
+        switch error.code {
+        case AVCode.exit: self = .cancelled(path: path)
+        case AVCode.inputOutput: self = .readFailed(path: path, reason: error.description)
+        default: self = .decodeFailed(path: path, reason: error.description)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Runs the built `keyscan` executable and captures what it prints.
+struct KeyscanRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    /// The executable SwiftPM built beside the test bundle.
+    static let executable: URL = {
+        var folder = Bundle.main.bundleURL
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            folder = bundle.bundleURL.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("keyscan")
+    }()
+
+    /// A tiny random KeyNet (nf 4) from the model tests' fixtures: wrong keys, right shapes,
+    /// enough to check everything but accuracy.
+    static let tinyModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("KeyscanModelTests/Fixtures/keynet-nf4.safetensors").path
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], executable: URL = executable) throws -> KeyscanRun {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["PROFILE_PERFORMANCE"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes while the process runs, so a full pipe never blocks it.
+        let outData = Locked(Data()), errData = Locked(Data())
+        let group = DispatchGroup()
+        for (pipe, sink) in [(out, outData), (err, errData)] {
+            group.enter()
+            DispatchQueue.global().async {
+                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                group.leave()
+            }
+        }
+        process.waitUntilExit()
+        group.wait()
+        return KeyscanRun(status: process.terminationStatus,
+                          stdout: String(decoding: outData.get(), as: UTF8.self),
+                          stderr: String(decoding: errData.get(), as: UTF8.self))
+    }
+
+    /// stdout parsed as the JSON array `--format json` prints.
+    func results() throws -> [[String: Any]] {
+        guard let array = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [[String: Any]] else {
+            throw CocoaError(.propertyListReadCorrupt)
+        }
+        return array
+    }
+}
+
+final class Locked<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ value: T) { self.value = value }
+    func get() -> T { lock.withLock { value } }
+    func set(_ v: T) { lock.withLock { value = v } }
+}
+
+/// A fresh temporary folder, removed when the value goes away.
+final class TemporaryFolder {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("keyscan-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func path(_ name: String) -> URL { url.appendingPathComponent(name) }
+}

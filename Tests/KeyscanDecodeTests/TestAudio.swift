@@ -1,0 +1,143 @@
+import Foundation
+import KeyscanDecode
+
+// Test signals, files and measurements. Tests make their own audio: WAV is written
+// here in Swift; other containers are encoded with the ffmpeg CLI, which only the
+// tests run (Sources never spawn a process).
+
+/// A fresh temporary directory, removed when the value goes away.
+final class TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("keyscan-decode-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+/// `seconds` of a sine, computed in Double.
+func sine(_ frequency: Double, amplitude: Double, sampleRate: Int, seconds: Double) -> [Float] {
+    (0..<Int(seconds * Double(sampleRate))).map {
+        Float(amplitude * sin(2 * Double.pi * frequency * Double($0) / Double(sampleRate)))
+    }
+}
+
+enum WAVEncoding {
+    case int16, int24, float32
+
+    var bytesPerSample: Int {
+        switch self {
+        case .int16: 2
+        case .int24: 3
+        case .float32: 4
+        }
+    }
+}
+
+/// Writes a RIFF WAVE file from one array per channel (all the same length).
+/// Integer encodings scale by 2^(bits-1), positive values by 2^(bits-1) - 1,
+/// so ±1.0 is full scale either way.
+func writeWAV(_ path: String, sampleRate: Int, channels: [[Float]], encoding: WAVEncoding) throws {
+    let frames = channels[0].count
+    let blockAlign = channels.count * encoding.bytesPerSample
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(44 + frames * blockAlign)
+    func le(_ value: UInt32, _ count: Int) {
+        for i in 0..<count { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) }
+    }
+    func integer(_ x: Float, bits: Int) -> UInt32 {
+        let scale = Double(1 << (bits - 1))
+        let scaled = x >= 0 ? Double(x) * (scale - 1) : Double(x) * scale
+        return UInt32(bitPattern: Int32(scaled.rounded()))
+    }
+    bytes += Array("RIFF".utf8); le(UInt32(36 + frames * blockAlign), 4); bytes += Array("WAVE".utf8)
+    bytes += Array("fmt ".utf8); le(16, 4)
+    le(encoding == .float32 ? 3 : 1, 2)  // WAVE_FORMAT_IEEE_FLOAT or WAVE_FORMAT_PCM
+    le(UInt32(channels.count), 2); le(UInt32(sampleRate), 4)
+    le(UInt32(sampleRate * blockAlign), 4); le(UInt32(blockAlign), 2); le(UInt32(encoding.bytesPerSample * 8), 2)
+    bytes += Array("data".utf8); le(UInt32(frames * blockAlign), 4)
+    for frame in 0..<frames {
+        for channel in channels {
+            switch encoding {
+            case .int16: le(integer(channel[frame], bits: 16), 2)
+            case .int24: le(integer(channel[frame], bits: 24), 3)
+            case .float32: le(channel[frame].bitPattern, 4)
+            }
+        }
+    }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+struct FFmpegCLIError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Runs the ffmpeg CLI to encode a test file.
+func ffmpeg(_ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"] + arguments
+    let stderr = Pipe()
+    process.standardError = stderr
+    try process.run()
+    let output = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw FFmpegCLIError(description: "ffmpeg \(arguments.joined(separator: " ")): "
+                             + String(decoding: output, as: UTF8.self))
+    }
+}
+
+/// ffmpeg input arguments for `seconds` of a 0.5-amplitude 440 Hz sine at `sampleRate`.
+func sineInput(sampleRate: Int = 44100, seconds: Double = 1) -> [String] {
+    ["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*440*t):s=\(sampleRate):d=\(seconds)"]
+}
+
+/// Every sample of `path`, with the decoder (for its source info and warnings).
+func decodeAll(_ path: String, sampleRate: Int = 44100) throws(DecodeError) -> (samples: [Float], decoder: AudioDecoder) {
+    let decoder = try AudioDecoder(path: path, sampleRate: sampleRate)
+    var samples: [Float] = []
+    while let block = try decoder.nextBlock() { samples += block }
+    return (samples, decoder)
+}
+
+/// The middle of a signal, away from codec and filter edge effects.
+func middle(_ x: [Float], trimming fraction: Double = 0.1) -> ArraySlice<Float> {
+    let edge = Int(Double(x.count) * fraction)
+    return x[edge..<(x.count - edge)]
+}
+
+/// Frequency in Hz from the positive-going zero crossings of the middle of `x`,
+/// each located by linear interpolation.
+func zeroCrossingFrequency(_ x: [Float], sampleRate: Int) -> Double {
+    let y = middle(x)
+    var crossings: [Double] = []
+    for i in y.indices.dropLast() where y[i] < 0 && y[i + 1] >= 0 {
+        crossings.append(Double(i) + Double(y[i] / (y[i] - y[i + 1])))
+    }
+    guard let first = crossings.first, let last = crossings.last, crossings.count > 1 else { return 0 }
+    return Double(crossings.count - 1) * Double(sampleRate) / (last - first)
+}
+
+/// Amplitude of a sine, as √2 · RMS of the middle of `x`.
+func sineAmplitude(_ x: [Float]) -> Double {
+    let y = middle(x)
+    return (y.reduce(0) { $0 + Double($1) * Double($1) } / Double(y.count)).squareRoot() * 2.squareRoot()
+}
+
+/// Deterministic bytes (SplitMix64), so a "random" file is the same on every run.
+func pseudoRandomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+    var state = seed
+    return (0..<count).map { _ in
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return UInt8(truncatingIfNeeded: z ^ (z >> 31))
+    }
+}
