@@ -15,7 +15,7 @@ enum TestAudio {
         var out = [Float](repeating: 0, count: total)
         for start in stride(from: 0, to: total, by: chordLength) {
             let chord = chords[(start / chordLength) % chords.count]
-            let notes = chord.map { 57 + tonic + $0 } + [45 + tonic + chord[0]]  // around A3, bass an octave down
+            let notes = chord.map { 48 + tonic + $0 } + [36 + tonic + chord[0]]  // MIDI: C3 + tonic, bass an octave down
             for note in notes {
                 let f = 440 * pow(2, Double(note - 69) / 12)
                 for i in 0..<min(chordLength, total - start) {
