@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Keyscan", dependencies: ["KeyscanDecode", "KeyscanCQT", "KeyscanModel", "KeyscanReport"]),
         .executableTarget(
             name: "KeyscanCLI",
-            dependencies: ["Keyscan", "KeyscanReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode"]),
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),

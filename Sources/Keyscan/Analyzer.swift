@@ -43,9 +43,39 @@ public final class Analyzer: Sendable {
     public func analyze(path: String, workspace: Workspace, profiling: Bool = false) -> (AnalysisResult, FileProfile) {
         var timer = StageTimer(path: path, enabled: profiling)
         let start = ContinuousClock.now
-        var audioSeconds = 0.0
-        var warnings: [String] = []
+        var audio = DecodedAudio(seconds: 0, warnings: [])
         let outcome: AnalysisResult.Outcome
+        do throws(AnalysisError) {
+            let spectrogram = try modelInput(path: path, timer: &timer, audio: &audio)
+            let logits: [Float]
+            do {
+                logits = try timer.measure(.model) { () throws(ModelError) in
+                    try model.logits(for: spectrogram, workspaces: workspace.model)
+                }
+            } catch { throw .model(path: path, error) }
+            outcome = .success(KeyEstimate(logits: logits), durationSeconds: audio.seconds)
+        } catch {
+            outcome = .failure(code: error.code, message: error.message)
+        }
+        timer.finish(total: (ContinuousClock.now - start).seconds, audioSeconds: audio.seconds)
+        return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings), timer.profile)
+    }
+
+    /// The spectrogram the model sees for `path`: decoded, transformed, the last two frames
+    /// dropped, checked for length and silence. Training features come from here too, so
+    /// the model is trained on exactly what it is later shown.
+    public func modelInput(path: String) throws(AnalysisError) -> Spectrogram {
+        var timer = StageTimer(path: path, enabled: false)
+        var audio = DecodedAudio(seconds: 0, warnings: [])
+        return try modelInput(path: path, timer: &timer, audio: &audio)
+    }
+
+    struct DecodedAudio {
+        var seconds: Double
+        var warnings: [String]
+    }
+
+    private func modelInput(path: String, timer: inout StageTimer, audio: inout DecodedAudio) throws(AnalysisError) -> Spectrogram {
         do {
             let decoder = try timer.measure(.open) { () throws(DecodeError) in try AudioDecoder(path: path) }
             let transform = ConstantQTransform(kernels: kernels)
@@ -58,54 +88,56 @@ public final class Analyzer: Sendable {
                     }
                 }
             }
-            warnings = decoder.warnings
-            audioSeconds = Double(transform.sampleCount) / Double(decoder.sampleRate)
-            var spectrogram = timer.measure(.transform) { transform.finish() }
-            // The transform's own thread time replaces the wall time measured above, which
-            // was mostly spent handing chunks to the workers.
+            audio.warnings = decoder.warnings
+            audio.seconds = Double(transform.sampleCount) / Double(decoder.sampleRate)
+            let spectrogram = timer.measure(.transform) { transform.finish() }
+            // Add the workers' thread time: the wall time above was mostly spent handing
+            // chunks over, while the products ran on other threads beside decoding.
             timer.add(transform.transformSeconds, to: .transform)
-
-            guard audioSeconds >= Self.minimumDuration else { throw AnalysisFailure.tooShort(seconds: audioSeconds) }
-            guard peak >= Self.silenceThreshold else { throw AnalysisFailure.silent }
-            spectrogram = spectrogram.droppingLastFrames(Self.droppedFrames)
-            let logits = try timer.measure(.model) { () throws(ModelError) in
-                try model.logits(for: spectrogram, workspaces: workspace.model)
-            }
-            outcome = .success(KeyEstimate(logits: logits), durationSeconds: audioSeconds)
+            guard audio.seconds >= Self.minimumDuration else { throw AnalysisError.tooShort(path: path, seconds: audio.seconds) }
+            guard peak >= Self.silenceThreshold else { throw AnalysisError.silent(path: path) }
+            return spectrogram.droppingLastFrames(Self.droppedFrames)
         } catch let error as DecodeError {
-            outcome = .failure(code: error.code, message: error.message)
-        } catch let error as AnalysisFailure {
-            outcome = .failure(code: error.code, message: error.message(path: path))
-        } catch let error as ModelError {
-            outcome = .failure(code: "model_failed", message: "\(path): \(error)")
+            throw .decode(error)
+        } catch let error as AnalysisError {
+            throw error
         } catch {
-            outcome = .failure(code: "internal_error", message: "\(path): \(error)")
+            throw .internalError(path: path, reason: "\(error)")
         }
-        timer.finish(total: (ContinuousClock.now - start).seconds, audioSeconds: audioSeconds)
-        return (AnalysisResult(path: path, outcome: outcome, warnings: warnings), timer.profile)
     }
 }
 
-/// Why a file that decoded cannot be given a key.
-enum AnalysisFailure: Error {
-    case tooShort(seconds: Double)
-    case silent
+/// Why a file could not be given a key.
+public enum AnalysisError: Error, CustomStringConvertible {
+    case decode(DecodeError)
+    case tooShort(path: String, seconds: Double)
+    case silent(path: String)
+    case model(path: String, ModelError)
+    case internalError(path: String, reason: String)
 
-    var code: String {
+    /// Stable snake_case identifier for the JSON report.
+    public var code: String {
         switch self {
+        case .decode(let error): error.code
         case .tooShort: "too_short"
         case .silent: "silent"
+        case .model: "model_failed"
+        case .internalError: "internal_error"
         }
     }
 
-    func message(path: String) -> String {
+    public var message: String {
         switch self {
-        case .tooShort(let seconds):
+        case .decode(let error): error.message
+        case .tooShort(let path, let seconds):
             String(format: "%@ holds %.2f s of audio; at least %.0f s are needed", path, seconds, Analyzer.minimumDuration)
-        case .silent:
-            "\(path) is silent (no sample above −100 dBFS)"
+        case .silent(let path): "\(path) is silent (no sample above −100 dBFS)"
+        case .model(let path, let error): "\(path): \(error)"
+        case .internalError(let path, let reason): "\(path): \(reason)"
         }
     }
+
+    public var description: String { message }
 }
 
 /// Why an `Analyzer` could not be made.

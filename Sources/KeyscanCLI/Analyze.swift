@@ -35,38 +35,55 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
-        guard let modelPath = model ?? ModelLocator.defaultModel() else {
-            throw ValidationError(ModelLocator.missingModelAdvice)
-        }
-        setBLASThreadCount(1)
-        let analyzer: Analyzer
-        do { analyzer = try Analyzer(modelPath: modelPath) }
-        catch { throw ValidationError("\(error)") }
-
+        let analyzer = try makeAnalyzer(model: model)
         var finder = AudioFileFinder()
         let files = finder.files(in: paths)
         for warning in finder.warnings { Stderr.write("keyscan: \(warning)") }
         if files.isEmpty { Stderr.write("keyscan: no audio files found in \(paths.joined(separator: ", "))") }
 
         let output = ResultWriter(format: format, count: files.count)
+        let profiles = Locked<[FileProfile]>([])
         let start = ContinuousClock.now
-        let batch = Batch(files: files, analyzer: analyzer, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                          profiling: profiling)
-        let profiles = batch.run { index, result, profile in
-            output.add(result, at: index)
-            if profiling { Stderr.write(ProfileTable.file(profile)) }
-        }
+        Batch(files: files, analyzer: analyzer, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount).run({ path, workspace in
+            analyzer.analyze(path: path, workspace: workspace, profiling: profiling)
+        }, deliver: { index, outcome in
+            output.add(outcome.0, at: index)
+            if profiling {
+                profiles.mutate { $0.append(outcome.1) }
+                Stderr.write(ProfileTable.file(outcome.1))
+            }
+        })
         output.finish()
         if profiling {
-            Stderr.write(ProfileTable.summary(profiles, wallSeconds: (ContinuousClock.now - start).seconds,
+            Stderr.write(ProfileTable.summary(profiles.value, wallSeconds: (ContinuousClock.now - start).seconds,
                                               failures: output.failures))
         }
         if output.failures > 0 { throw ExitCode.someFilesFailed }
     }
 }
 
+/// Loads the model given with --model, or the default one, for any subcommand.
+func makeAnalyzer(model: String?) throws -> Analyzer {
+    guard let modelPath = model ?? ModelLocator.defaultModel() else {
+        throw ValidationError(ModelLocator.missingModelAdvice)
+    }
+    // One BLAS thread per product: keyscan parallelises over files, chunks and tiles itself.
+    setBLASThreadCount(1)
+    do { return try Analyzer(modelPath: modelPath) }
+    catch { throw ValidationError("\(error)") }
+}
+
 enum Stderr {
     static func write(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
+}
+
+/// A value shared between threads behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func mutate<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
 }

@@ -1,31 +1,29 @@
 import Foundation
 import Keyscan
-import KeyscanReport
 
-/// Runs the analyzer over a list of files on `jobs` threads of its own.
+/// Runs a job over a list of files on `jobs` threads of its own.
 ///
-/// Each worker takes the next file, analyzes it with its own workspace and hands the
-/// result to `deliver` (called under a lock, so one at a time). When there are fewer
-/// files than cores, each worker's model stage spreads over the idle cores.
+/// Each worker takes the next file, runs `work` with its own workspace and hands the
+/// outcome to `deliver`, one call at a time (under a lock). When there are fewer files
+/// than cores, each worker's model stage spreads over the idle cores.
 struct Batch {
     let files: [String]
     let analyzer: Analyzer
     let jobs: Int
-    let profiling: Bool
 
-    /// Analyzes every file; returns the profiles in completion order.
-    func run(deliver: @escaping @Sendable (Int, AnalysisResult, FileProfile) -> Void) -> [FileProfile] {
+    func run<Outcome>(_ work: @escaping @Sendable (String, Analyzer.Workspace) -> Outcome,
+                      deliver: @escaping @Sendable (Int, Outcome) -> Void) {
         let workers = max(1, min(jobs, files.count))
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let state = BatchState()
+        let queue = FileQueue(count: files.count)
         let finished = DispatchGroup()
         for _ in 0..<workers {
             finished.enter()
-            let worker = Thread { [files, analyzer, profiling] in
+            let worker = Thread { [files, analyzer] in
                 let workspace = Analyzer.Workspace(for: analyzer, threads: max(1, cores / workers))
-                while let index = state.claim(below: files.count) {
-                    let (result, profile) = analyzer.analyze(path: files[index], workspace: workspace, profiling: profiling)
-                    state.record(profile) { deliver(index, result, profile) }
+                while let index = queue.claim() {
+                    let outcome = work(files[index], workspace)
+                    queue.deliver { deliver(index, outcome) }
                 }
                 finished.leave()
             }
@@ -33,17 +31,19 @@ struct Batch {
             worker.start()
         }
         finished.wait()
-        return state.profiles
     }
 }
 
-/// The shared queue position and the finished profiles.
-private final class BatchState: @unchecked Sendable {
+/// Hands out file indices and serialises deliveries.
+private final class FileQueue: @unchecked Sendable {
     private let lock = NSLock()
+    private let deliveryLock = NSLock()
+    private let count: Int
     private var next = 0
-    private var finished: [FileProfile] = []
 
-    func claim(below count: Int) -> Int? {
+    init(count: Int) { self.count = count }
+
+    func claim() -> Int? {
         lock.withLock {
             guard next < count else { return nil }
             defer { next += 1 }
@@ -51,12 +51,5 @@ private final class BatchState: @unchecked Sendable {
         }
     }
 
-    func record(_ profile: FileProfile, then body: () -> Void) {
-        lock.withLock {
-            finished.append(profile)
-            body()
-        }
-    }
-
-    var profiles: [FileProfile] { lock.withLock { finished } }
+    func deliver(_ body: () -> Void) { deliveryLock.withLock(body) }
 }

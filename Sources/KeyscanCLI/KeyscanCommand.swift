@@ -7,7 +7,7 @@ struct KeyscanCommand: ParsableCommand {
         commandName: "keyscan",
         abstract: "Detects the musical key of audio files (Camelot, Open Key and standard names).",
         version: "0.1.0",
-        subcommands: [Analyze.self])
+        subcommands: [Analyze.self, Features.self])
 
     /// Exit codes: 0 every file analyzed, 1 some failed, 2 the command line or set-up was wrong.
     static func main() {
