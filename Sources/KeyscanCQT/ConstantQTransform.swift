@@ -26,7 +26,7 @@ public final class ConstantQTransform {
     /// Total samples appended so far.
     public private(set) var sampleCount = 0
 
-    public init(kernels: CQTKernels, framesPerChunk: Int = 32, maxChunksInFlight: Int? = nil) {
+    public init(kernels: CQTKernels, framesPerChunk: Int = 64, maxChunksInFlight: Int? = nil) {
         self.kernels = kernels
         plans = kernels.octaves.map(\.plan)
         self.framesPerChunk = max(1, framesPerChunk)
@@ -41,11 +41,16 @@ public final class ConstantQTransform {
         precondition(!finished, "ConstantQTransform: append after finish")
         sampleCount += samples.count
         signals[0].append(contentsOf: samples)
-        var carried = Array(samples)
+        // Each level feeds the next: 44.1 kHz → 22.05 kHz → 11.025 kHz.
+        var carried: [Float] = []
         for (level, resampler) in resamplers.enumerated() {
             var next: [Float] = []
-            next.reserveCapacity(carried.count / 2 + 1)
-            carried.withUnsafeBufferPointer { resampler.process($0, appendingTo: &next) }
+            next.reserveCapacity((level == 0 ? samples.count : carried.count) / 2 + 1)
+            if level == 0 {
+                resampler.process(samples, appendingTo: &next)
+            } else {
+                carried.withUnsafeBufferPointer { resampler.process($0, appendingTo: &next) }
+            }
             signals[level + 1].append(contentsOf: next)
             carried = next
         }
