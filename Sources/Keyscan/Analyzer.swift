@@ -90,13 +90,13 @@ public final class Analyzer: Sendable {
             }
             audio.warnings = decoder.warnings
             audio.seconds = Double(transform.sampleCount) / Double(decoder.sampleRate)
-            let spectrogram = timer.measure(.transform) { transform.finish() }
+            let spectrogram = timer.measure(.transform) { transform.finish(droppingLastFrames: Self.droppedFrames) }
             // Add the workers' thread time: the wall time above was mostly spent handing
             // chunks over, while the products ran on other threads beside decoding.
             timer.add(transform.transformSeconds, to: .transform)
             guard audio.seconds >= Self.minimumDuration else { throw AnalysisError.tooShort(path: path, seconds: audio.seconds) }
             guard peak >= Self.silenceThreshold else { throw AnalysisError.silent(path: path) }
-            return spectrogram.droppingLastFrames(Self.droppedFrames)
+            return spectrogram
         } catch let error as DecodeError {
             throw .decode(error)
         } catch let error as AnalysisError {

@@ -62,8 +62,9 @@ public final class ConstantQTransform {
     }
 
     /// Flushes the downsamplers, transforms the remaining frames and waits for every chunk.
-    /// Frame count as librosa's: the fewest any octave has, `1 + length // hop` each.
-    public func finish() -> Spectrogram {
+    /// Frame count as librosa's: the fewest any octave has, `1 + length // hop` each, less
+    /// `droppingLastFrames` (openkeyscan drops two, mostly centre padding, before the model).
+    public func finish(droppingLastFrames dropped: Int = 0) -> Spectrogram {
         precondition(!finished, "ConstantQTransform: finish called twice")
         finished = true
         var carried: [Float] = []  // the previous level's last samples, not yet fed onward
@@ -77,7 +78,7 @@ public final class ConstantQTransform {
         let total = plans.map { 1 + signals[$0.halvings].end / $0.hop }.min() ?? 0
         dispatchReadyChunks(upTo: total, final: true)
         group.wait()
-        return results.assemble(frames: total, bins: kernels.configuration.binCount)
+        return results.assemble(frames: max(0, total - dropped), bins: kernels.configuration.binCount)
     }
 
     /// Seconds of CPU time the chunk workers have spent, summed over threads.
@@ -196,11 +197,13 @@ private final class ChunkResults: @unchecked Sendable {
         lock.withLock { Double(busy.components.seconds) + Double(busy.components.attoseconds) * 1e-18 }
     }
 
-    /// The (bins, frames) spectrogram from the frame-major chunks.
+    /// The (bins, frames) spectrogram of the first `total` frames, from the frame-major
+    /// chunks; each chunk is released once copied, so the two never both fill memory.
     func assemble(frames total: Int, bins: Int) -> Spectrogram {
         lock.withLock {
             var values = [Float](repeating: 0, count: bins * total)
-            for (first, chunk) in chunks {
+            for first in chunks.keys.sorted() {
+                let chunk = chunks.removeValue(forKey: first)!
                 let count = chunk.count / bins
                 for t in 0..<count where first + t < total {
                     for b in 0..<bins { values[b * total + first + t] = chunk[t * bins + b] }

@@ -19,15 +19,4 @@ public struct Spectrogram: Sendable, Equatable {
         get { values[bin * frames + frame] }
         set { values[bin * frames + frame] = newValue }
     }
-
-    /// The same spectrogram without its last `count` frames (openkeyscan drops two:
-    /// the final frames are mostly the zero padding of the centred transform).
-    public func droppingLastFrames(_ count: Int) -> Spectrogram {
-        let kept = max(0, frames - count)
-        var out = [Float](repeating: 0, count: bins * kept)
-        for b in 0..<bins {
-            for t in 0..<kept { out[b * kept + t] = values[b * frames + t] }
-        }
-        return Spectrogram(bins: bins, frames: kept, values: out)
-    }
 }

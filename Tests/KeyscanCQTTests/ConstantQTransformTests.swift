@@ -91,6 +91,19 @@ func transform(_ samples: [Float], blockSize: Int = 44100, framesPerChunk: Int =
         }
     }
 
+    /// The model input drops the last two frames; the rest is the same transform.
+    @Test func droppingFramesKeepsTheOthers() throws {
+        let samples = try CQTFixture.load("chord").samples
+        let full = transform(samples)
+        let cqt = ConstantQTransform(kernels: sharedKernels)
+        samples.withUnsafeBufferPointer { cqt.append($0) }
+        let dropped = cqt.finish(droppingLastFrames: 2)
+        #expect(dropped.frames == full.frames - 2)
+        for b in [0, 50, 104] {
+            #expect((0..<dropped.frames).allSatisfy { dropped[bin: b, frame: $0] == full[bin: b, frame: $0] })
+        }
+    }
+
     @Test func sinePeaksInItsBin() {
         // Bin k is centred on 65·2^(k/24) Hz; 440 Hz lies 66.2 bins above 65 Hz.
         let samples = (0..<(3 * 44100)).map { Float(0.5 * sin(2 * Double.pi * 440 * Double($0) / 44100)) }
