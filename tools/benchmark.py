@@ -105,7 +105,9 @@ def rss(pid: int) -> int:
 def measure(system: str, commands: list[list[str]], concurrency: int, stdout=subprocess.DEVNULL) -> Run:
     """Run commands, at most `concurrency` at once; times, CPU and memory of all of them together."""
     pending = list(commands)
-    running: dict[int, list[str]] = {}
+    # Keep every Popen referenced: a collected one goes on subprocess's _active list and is
+    # reaped by the next Popen, stealing the wait4 below.
+    running: dict[int, subprocess.Popen] = {}
     user = sys_ = 0.0
     peak_tree = max_rss = 0
     codes = []
@@ -114,7 +116,7 @@ def measure(system: str, commands: list[list[str]], concurrency: int, stdout=sub
         while pending and len(running) < concurrency:
             command = pending.pop(0)
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.DEVNULL)
-            running[process.pid] = command
+            running[process.pid] = process
         for pid in list(running):
             done, status, usage = os.wait4(pid, os.WNOHANG)
             if done:

@@ -26,14 +26,14 @@ public final class ConstantQTransform {
     /// Total samples appended so far.
     public private(set) var sampleCount = 0
 
-    public init(kernels: CQTKernels, framesPerChunk: Int = 64, maxChunksInFlight: Int? = nil) {
+    public init(kernels: CQTKernels, framesPerChunk: Int = 32, maxChunksInFlight: Int? = nil) {
         self.kernels = kernels
         plans = kernels.octaves.map(\.plan)
         self.framesPerChunk = max(1, framesPerChunk)
         let levels = (plans.map(\.halvings).max() ?? 0) + 1
         signals = Array(repeating: SampleBuffer(), count: levels)
         resamplers = (1..<levels).map { _ in HalfRateResampler() }
-        slots = DispatchSemaphore(value: maxChunksInFlight ?? 2 * ProcessInfo.processInfo.activeProcessorCount)
+        slots = DispatchSemaphore(value: maxChunksInFlight ?? max(2, ProcessInfo.processInfo.activeProcessorCount))
     }
 
     /// Appends samples at the configuration's sample rate.
@@ -120,21 +120,36 @@ public final class ConstantQTransform {
 private struct ChunkInput: Sendable {
     let firstFrame: Int
     let frameCount: Int
-    /// windows[o]: octave o's signal from firstFrame·hop − N/2, (frameCount−1)·hop + N samples.
+    /// windows[o]: the samples octave o's frames read. Where frames overlap (hop < N), the
+    /// span from firstFrame·hop − N/2, (frameCount−1)·hop + N samples, frame t starting at
+    /// t·hop; where they do not, just the frames, N samples each, frame t at t·N.
     let windows: [[Float]]
 
     init(firstFrame: Int, frameCount: Int, plans: [OctavePlan], signals: [SampleBuffer]) {
         self.firstFrame = firstFrame
         self.frameCount = frameCount
         windows = plans.map { plan in
-            let count = (frameCount - 1) * plan.hop + plan.kernelLength
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                signals[plan.halvings].copy(from: firstFrame * plan.hop - plan.kernelLength / 2,
-                                            count: count, into: buffer)
-                initialized = count
+            let n = plan.kernelLength
+            let signal = signals[plan.halvings]
+            if plan.hop < n {
+                let count = (frameCount - 1) * plan.hop + n
+                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    signal.copy(from: firstFrame * plan.hop - n / 2, count: count, into: buffer)
+                    initialized = count
+                }
+            }
+            return [Float](unsafeUninitializedCapacity: frameCount * n) { buffer, initialized in
+                for t in 0..<frameCount {
+                    signal.copy(from: (firstFrame + t) * plan.hop - n / 2, count: n,
+                                into: UnsafeMutableBufferPointer(rebasing: buffer[(t * n)..<((t + 1) * n)]))
+                }
+                initialized = frameCount * n
             }
         }
     }
+
+    /// Distance between consecutive frames in `windows` for `plan`.
+    static func frameStride(_ plan: OctavePlan) -> Int { min(plan.hop, plan.kernelLength) }
 
     /// (frameCount, bins) frame-major `log(1 + |C|)`.
     func transform(with kernels: CQTKernels) -> [Float] {
@@ -155,11 +170,11 @@ private struct ChunkInput: Sendable {
         return out
     }
 
-    /// products(rows, frames) = H(rows, N) · X(N, frames), X's column t being the window at
-    /// t·hop. X is read in place from `window` with leading dimension `hop`; BLAS needs that
-    /// to be at least the rows it reads, so N is split into segments no longer than the hop.
+    /// products(rows, frames) = H(rows, N) · X(N, frames), X's column t being frame t's
+    /// samples. X is read in place from `window` with leading dimension `stride`; BLAS needs
+    /// that to be at least the rows it reads, so N is split into segments no longer than it.
     private func multiply(_ octave: OctaveKernel, _ window: [Float], into products: inout [Float]) {
-        let n = octave.plan.kernelLength, hop = octave.plan.hop, rows = octave.rows
+        let n = octave.plan.kernelLength, hop = Self.frameStride(octave.plan), rows = octave.rows
         let segments = (n + hop - 1) / hop
         let segmentLength = (n + segments - 1) / segments
         octave.weights.withUnsafeBufferPointer { h in

@@ -8,10 +8,11 @@
 ///
 /// Not thread-safe: one thread at a time.
 public final class KeyNetWorkspace {
-    /// The default tile: 512 input frames (≈ 100 s at 5 frames/s, 64 output columns).
-    /// With the 32-frame halo each side that is 12.5 % recomputed frames, and 10.7 MB of
-    /// buffers for the nf = 20 model.
-    public static let defaultTileFrames = 512
+    /// The default tile: 256 input frames (≈ 51 s at 5 frames/s, 32 output columns).
+    /// With the 32-frame halo each side, 25 % of frames are computed twice; in exchange the
+    /// buffers for the nf = 20 model take about 6.4 MB instead of 10.7 MB at 512 frames,
+    /// which keeps a whole batch under 100 MB (measured: README.md, Benchmarks).
+    public static let defaultTileFrames = 256
     /// Upper bound for the im2col buffer, in floats: 1 MiB, one core's L2 on this Zen 4,
     /// so sgemm reads a band that im2col just wrote from cache (4 MiB bands made conv2
     /// 1.5× slower). It always holds at least one image row of patches.
