@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Keyscan
-import KeyscanModel
 import KeyscanReport
 
 extension ResultFormat: ExpressibleByArgument {}
@@ -16,35 +15,20 @@ struct Analyze: ParsableCommand {
             Set PROFILE_PERFORMANCE=1 for per-stage timings on stderr.
             """)
 
-    @Argument(help: ArgumentHelp("Audio files or folders.", valueName: "path"))
-    var paths: [String] = []
+    @OptionGroup var options: BatchOptions
 
     @Option(help: "json: one array sorted by path; jsonl: one object per line as each file finishes; csv.")
     var format: ResultFormat = .json
 
-    @Option(name: .shortAndLong, help: "Files analyzed at once (default: all cores).")
-    var jobs: Int?
-
-    @Option(help: ArgumentHelp("KeyNet weights in safetensors (default: Weights/keyscan.safetensors).", valueName: "path"))
-    var model: String?
-
-    func validate() throws {
-        if paths.isEmpty { throw ValidationError("give at least one audio file or folder") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-    }
-
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
-        let analyzer = try makeAnalyzer(model: model)
-        var finder = AudioFileFinder()
-        let files = finder.files(in: paths)
-        for warning in finder.warnings { Stderr.write("keyscan: \(warning)") }
-        if files.isEmpty { Stderr.write("keyscan: no audio files found in \(paths.joined(separator: ", "))") }
+        let analyzer = try options.analyzer()
+        let files = options.files()
 
         let output = ResultWriter(format: format, count: files.count)
         let profiles = Locked<[FileProfile]>([])
         let start = ContinuousClock.now
-        Batch(files: files, analyzer: analyzer, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount).run({ path, workspace in
+        options.batch(files, analyzer).run({ path, workspace in
             analyzer.analyze(path: path, workspace: workspace, profiling: profiling)
         }, deliver: { index, outcome in
             output.add(outcome.0, at: index)
@@ -60,17 +44,6 @@ struct Analyze: ParsableCommand {
         }
         if output.failures > 0 { throw ExitCode.someFilesFailed }
     }
-}
-
-/// Loads the model given with --model, or the default one, for any subcommand.
-func makeAnalyzer(model: String?) throws -> Analyzer {
-    guard let modelPath = model ?? ModelLocator.defaultModel() else {
-        throw ValidationError(ModelLocator.missingModelAdvice)
-    }
-    // One BLAS thread per product: keyscan parallelises over files, chunks and tiles itself.
-    setBLASThreadCount(1)
-    do { return try Analyzer(modelPath: modelPath) }
-    catch { throw ValidationError("\(error)") }
 }
 
 enum Stderr {

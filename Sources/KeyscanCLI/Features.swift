@@ -16,33 +16,20 @@ struct Features: ParsableCommand {
             or why not. Exit status as for analyze.
             """)
 
-    @Argument(help: ArgumentHelp("Audio files or folders.", valueName: "path"))
-    var paths: [String] = []
+    @OptionGroup var options: BatchOptions
 
     @Option(help: ArgumentHelp("Folder for the .npy files (created if needed).", valueName: "folder"))
     var out: String
 
-    @Option(name: .shortAndLong, help: "Files processed at once (default: all cores).")
-    var jobs: Int?
-
-    @Option(help: ArgumentHelp("Model weights; only loaded to check them (default: Weights/keyscan.safetensors).", valueName: "path"))
-    var model: String?
-
-    func validate() throws {
-        if paths.isEmpty { throw ValidationError("give at least one audio file or folder") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-    }
-
     func run() throws {
-        let analyzer = try makeAnalyzer(model: model)
+        let analyzer = try options.analyzer()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        var finder = AudioFileFinder()
-        let files = finder.files(in: paths)
+        let files = options.files()
         let names = files.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy" }
         if Set(names).count != names.count { throw ValidationError("two input files share a name; --out would overwrite one") }
         let failures = Locked(0)
         let folder = URL(fileURLWithPath: out)
-        Batch(files: files, analyzer: analyzer, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount).run({ path, _ in
+        options.batch(files, analyzer).run({ path, _ in
             let target = folder.appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy")
             do {
                 let spectrogram = try analyzer.modelInput(path: path)
