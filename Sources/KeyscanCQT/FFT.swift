@@ -6,21 +6,26 @@ struct FFT {
     let size: Int
     private let cosines: [Double]  // (size/2): cos(2πk/size)
     private let sines: [Double]    // (size/2): sin(2πk/size)
+    private let swaps: [(Int, Int)]  // bit-reversal pairs (i, j), i < j
 
     init(size: Int) {
         precondition(size > 1 && size & (size - 1) == 0, "FFT size \(size) is not a power of two")
         self.size = size
         cosines = (0..<size / 2).map { cos(2 * Double.pi * Double($0) / Double(size)) }
         sines = (0..<size / 2).map { sin(2 * Double.pi * Double($0) / Double(size)) }
+        let bits = size.trailingZeroBitCount
+        swaps = (0..<size).compactMap { i in
+            let j = Int(UInt(i).bitReverse() >> UInt(UInt.bitWidth - bits))
+            return j > i ? (i, j) : nil
+        }
     }
 
     /// X[k] = Σₙ x[n]·e^(−2πikn/N), in place.
     func forward(real: inout [Double], imag: inout [Double]) {
         precondition(real.count == size && imag.count == size)
-        let bits = size.trailingZeroBitCount
-        for i in 0..<size {
-            let j = Int(UInt(i).bitReversed(bits: bits))
-            if j > i { real.swapAt(i, j); imag.swapAt(i, j) }
+        for (i, j) in swaps {
+            real.swapAt(i, j)
+            imag.swapAt(i, j)
         }
         var half = 1
         while half < size {
@@ -41,7 +46,6 @@ struct FFT {
 }
 
 private extension UInt {
-    func bitReversed(bits: Int) -> UInt { bitReverse() >> UInt(UInt.bitWidth - bits) }
     func bitReverse() -> UInt {
         var v = self, r: UInt = 0
         for _ in 0..<UInt.bitWidth { r = (r << 1) | (v & 1); v >>= 1 }
