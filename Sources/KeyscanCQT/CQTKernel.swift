@@ -15,54 +15,54 @@ struct OctaveKernel: Sendable {
     let weights: [Float]
     var rows: Int { 2 * plan.bins.count }
 
-    init(plan: OctavePlan, configuration c: CQTConfiguration) {
+    init(plan: OctavePlan, weights: [Float]) {
+        precondition(weights.count == 2 * plan.bins.count * plan.kernelLength)
         self.plan = plan
-        let n = plan.kernelLength
-        let rate = Double(c.sampleRate) / Double(1 << plan.halvings)
-        let lengths = c.filterLengths(atRate: rate)
-        let fullRateLengths = c.filterLengths(atRate: Double(c.sampleRate))
-        let frequencies = c.frequencies
-        let fft = FFT(size: n)
-        var weights = [Float](repeating: 0, count: 2 * plan.bins.count * n)
-
-        for (r, k) in plan.bins.enumerated() {
-            // librosa.filters.wavelet: a Hann-windowed complex exponential of length ≈ L,
-            // L1-normalised, centred in N samples, then scaled by L/N.
-            let length = lengths[k]
-            let first = Int((-length / 2).rounded(.down)), end = Int((length / 2).rounded(.down))
-            let count = end - first
-            var real = [Double](repeating: 0, count: n), imag = real
-            var l1 = 0.0
-            let lpad = (n - count) / 2
-            for j in 0..<count {
-                let w = 0.5 - 0.5 * cos(2 * Double.pi * Double(j) / Double(count))  // periodic Hann
-                let phase = Double(first + j) * 2 * Double.pi * frequencies[k] / rate
-                real[lpad + j] = w * cos(phase)
-                imag[lpad + j] = w * sin(phase)
-                l1 += w  // |w·e^(iφ)| = w
-            }
-            let scale = length / Double(n) / l1
-            for j in 0..<n { real[j] *= scale; imag[j] *= scale }
-
-            // Its spectrum, non-negative frequencies only, sparsified like util.sparsify_rows.
-            fft.forward(real: &real, imag: &imag)
-            let half = n / 2 + 1
-            var magnitudes = (0..<half).map { (real[$0] * real[$0] + imag[$0] * imag[$0]).squareRoot() }
-            let threshold = Self.sparsityThreshold(magnitudes, quantile: c.sparsity)
-            for j in 0..<n where j >= half || magnitudes[j] < threshold { real[j] = 0; imag[j] = 0 }
-            magnitudes.removeAll()
-
-            // h[m] = Σ_j B[j]·e^(−2πijm/N): a forward FFT of the half spectrum. Scaled by 2^halvings
-            // (√2 per downsampling in librosa's resample(scale=True) times √(sr/my_sr) on the basis)
-            // and 1/√(filter length at the input rate).
-            fft.forward(real: &real, imag: &imag)
-            let gain = Double(1 << plan.halvings) / fullRateLengths[k].squareRoot()
-            for m in 0..<n {
-                weights[(2 * r) * n + m] = Float(real[m] * gain)
-                weights[(2 * r + 1) * n + m] = Float(imag[m] * gain)
-            }
-        }
         self.weights = weights
+    }
+
+    /// Rows 2r and 2r+1 of `plan`'s kernel (bin `plan.bins.lowerBound + r`) into `out`.
+    static func buildRow(_ r: Int, plan: OctavePlan, configuration c: CQTConfiguration, fft: FFT,
+                         into out: UnsafeMutablePointer<Float>) {
+        let n = plan.kernelLength
+        let k = plan.bins.lowerBound + r
+        let rate = Double(c.sampleRate) / Double(1 << plan.halvings)
+        let length = c.filterLengths(atRate: rate)[k]
+        let frequency = c.frequencies[k]
+
+        // librosa.filters.wavelet: a Hann-windowed complex exponential of length ≈ L,
+        // L1-normalised, centred in N samples, then scaled by L/N.
+        let first = Int((-length / 2).rounded(.down)), end = Int((length / 2).rounded(.down))
+        let count = end - first
+        var real = [Double](repeating: 0, count: n), imag = real
+        var l1 = 0.0
+        let lpad = (n - count) / 2
+        for j in 0..<count {
+            let w = 0.5 - 0.5 * cos(2 * Double.pi * Double(j) / Double(count))  // periodic Hann
+            let phase = Double(first + j) * 2 * Double.pi * frequency / rate
+            real[lpad + j] = w * cos(phase)
+            imag[lpad + j] = w * sin(phase)
+            l1 += w  // |w·e^(iφ)| = w
+        }
+        let scale = length / Double(n) / l1
+        for j in 0..<n { real[j] *= scale; imag[j] *= scale }
+
+        // Its spectrum, non-negative frequencies only, sparsified like util.sparsify_rows.
+        fft.forward(real: &real, imag: &imag)
+        let half = n / 2 + 1
+        let magnitudes = (0..<half).map { (real[$0] * real[$0] + imag[$0] * imag[$0]).squareRoot() }
+        let threshold = sparsityThreshold(magnitudes, quantile: c.sparsity)
+        for j in 0..<n where j >= half || magnitudes[j] < threshold { real[j] = 0; imag[j] = 0 }
+
+        // h[m] = Σ_j B[j]·e^(−2πijm/N): a forward FFT of the half spectrum. Scaled by 2^halvings
+        // (√2 per downsampling in librosa's resample(scale=True) times √(sr/my_sr) on the basis)
+        // and 1/√(filter length at the input rate).
+        fft.forward(real: &real, imag: &imag)
+        let gain = Double(1 << plan.halvings) / c.filterLengths(atRate: Double(c.sampleRate))[k].squareRoot()
+        for m in 0..<n {
+            out[(2 * r) * n + m] = Float(real[m] * gain)
+            out[(2 * r + 1) * n + m] = Float(imag[m] * gain)
+        }
     }
 
     /// The smallest magnitude kept: entries are dropped, smallest first, while their
@@ -88,13 +88,19 @@ public final class CQTKernels: Sendable {
     public init(configuration: CQTConfiguration = .keyNet) throws(CQTConfigurationError) {
         self.configuration = configuration
         let plans = try configuration.octavePlans()
-        var built = [OctaveKernel?](repeating: nil, count: plans.count)
-        built.withUnsafeMutableBufferPointer { slots in
-            nonisolated(unsafe) let slots = slots
-            DispatchQueue.concurrentPerform(iterations: plans.count) { i in
-                slots[i] = OctaveKernel(plan: plans[i], configuration: configuration)
-            }
+        let ffts = Dictionary(plans.map { ($0.kernelLength, FFT(size: $0.kernelLength)) }) { a, _ in a }
+        // Every row is independent: spread all of them, not whole octaves, over the cores.
+        let rows = plans.enumerated().flatMap { o, plan in plan.bins.indices.map { (o, $0 - plan.bins.lowerBound) } }
+        let buffers = plans.map { UnsafeMutablePointer<Float>.allocate(capacity: 2 * $0.bins.count * $0.kernelLength) }
+        defer { buffers.forEach { $0.deallocate() } }
+        nonisolated(unsafe) let targets = buffers
+        DispatchQueue.concurrentPerform(iterations: rows.count) { i in
+            let (o, r) = rows[i]
+            OctaveKernel.buildRow(r, plan: plans[o], configuration: configuration,
+                                  fft: ffts[plans[o].kernelLength]!, into: targets[o])
         }
-        octaves = built.map { $0! }
+        octaves = zip(plans, buffers).map { plan, buffer in
+            OctaveKernel(plan: plan, weights: Array(UnsafeBufferPointer(start: buffer, count: 2 * plan.bins.count * plan.kernelLength)))
+        }
     }
 }

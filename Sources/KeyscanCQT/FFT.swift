@@ -23,21 +23,36 @@ struct FFT {
     /// X[k] = Σₙ x[n]·e^(−2πikn/N), in place.
     func forward(real: inout [Double], imag: inout [Double]) {
         precondition(real.count == size && imag.count == size)
+        real.withUnsafeMutableBufferPointer { re in
+            imag.withUnsafeMutableBufferPointer { im in
+                cosines.withUnsafeBufferPointer { cosines in
+                    sines.withUnsafeBufferPointer { sines in
+                        forward(re.baseAddress!, im.baseAddress!, cosines.baseAddress!, sines.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    private func forward(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
+                         _ cosines: UnsafePointer<Double>, _ sines: UnsafePointer<Double>) {
         for (i, j) in swaps {
-            real.swapAt(i, j)
-            imag.swapAt(i, j)
+            swap(&re[i], &re[j])
+            swap(&im[i], &im[j])
         }
         var half = 1
         while half < size {
             let step = size / (2 * half)
-            for start in stride(from: 0, to: size, by: 2 * half) {
-                for k in 0..<half {
-                    let c = cosines[k * step], s = -sines[k * step]
-                    let a = start + k, b = a + half
-                    let tr = real[b] * c - imag[b] * s
-                    let ti = real[b] * s + imag[b] * c
-                    real[b] = real[a] - tr; imag[b] = imag[a] - ti
-                    real[a] += tr; imag[a] += ti
+            for k in 0..<half {
+                let c = cosines[k * step], s = -sines[k * step]
+                var a = k
+                while a < size {
+                    let b = a + half
+                    let tr = re[b] * c - im[b] * s
+                    let ti = re[b] * s + im[b] * c
+                    re[b] = re[a] - tr; im[b] = im[a] - ti
+                    re[a] += tr; im[a] += ti
+                    a += 2 * half
                 }
             }
             half *= 2
