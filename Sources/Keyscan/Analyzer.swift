@@ -9,24 +9,16 @@ import KeyscanReport
 /// Holds what every file shares (the model and the transform's kernels); immutable and
 /// safe to use from many threads, each with its own `Analyzer.Workspace`.
 public final class Analyzer: Sendable {
-    /// Shorter audio is reported as `too_short`: KeyNet needs 8 frames after the 2
-    /// dropped ones (1.8 s at 5 frames/s), and a key from less than 2 s means little.
-    public static let minimumDuration = 2.0
-    /// A track whose loudest sample stays below this (−100 dBFS) is reported as `silent`.
-    public static let silenceThreshold: Float = 1e-5
-    /// openkeyscan drops the transform's last two frames, mostly centre padding.
-    static let droppedFrames = 2
-
     public let model: KeyNet
     public let modelPath: String
-    let kernels: CQTKernels
+    public let features: FeatureExtractor
 
     /// Loads the weights and builds the transform's kernels.
     public init(modelPath: String) throws(AnalyzerSetupError) {
         do { model = try KeyNet(contentsOf: URL(fileURLWithPath: modelPath)) }
         catch { throw .model(error) }
         self.modelPath = modelPath
-        do { kernels = try CQTKernels(configuration: .keyNet) }
+        do { features = try FeatureExtractor() }
         catch { throw .transform(error) }
     }
 
@@ -43,10 +35,10 @@ public final class Analyzer: Sendable {
     public func analyze(path: String, workspace: Workspace, profiling: Bool = false) -> (AnalysisResult, FileProfile) {
         var timer = StageTimer(path: path, enabled: profiling)
         let start = ContinuousClock.now
-        var audio = DecodedAudio(seconds: 0, warnings: [])
+        var audio = FeatureExtractor.DecodedAudio()
         let outcome: AnalysisResult.Outcome
         do throws(AnalysisError) {
-            let spectrogram = try modelInput(path: path, timer: &timer, audio: &audio)
+            let spectrogram = try features.modelInput(path: path, timer: &timer, audio: &audio)
             let logits: [Float]
             do {
                 logits = try timer.measure(.model) { () throws(ModelError) in
@@ -59,51 +51,6 @@ public final class Analyzer: Sendable {
         }
         timer.finish(total: (ContinuousClock.now - start).seconds, audioSeconds: audio.seconds)
         return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings), timer.profile)
-    }
-
-    /// The spectrogram the model sees for `path`: decoded, transformed, the last two frames
-    /// dropped, checked for length and silence. Training features come from here too, so
-    /// the model is trained on exactly what it is later shown.
-    public func modelInput(path: String) throws(AnalysisError) -> Spectrogram {
-        var timer = StageTimer(path: path, enabled: false)
-        var audio = DecodedAudio(seconds: 0, warnings: [])
-        return try modelInput(path: path, timer: &timer, audio: &audio)
-    }
-
-    struct DecodedAudio {
-        var seconds: Double
-        var warnings: [String]
-    }
-
-    private func modelInput(path: String, timer: inout StageTimer, audio: inout DecodedAudio) throws(AnalysisError) -> Spectrogram {
-        do {
-            let decoder = try timer.measure(.open) { () throws(DecodeError) in try AudioDecoder(path: path) }
-            let transform = ConstantQTransform(kernels: kernels)
-            var peak: Float = 0
-            while let block = try timer.measure(.decode, { () throws(DecodeError) in try decoder.nextBlock() }) {
-                timer.measure(.transform) {
-                    block.withUnsafeBufferPointer { samples in
-                        for s in samples { peak = max(peak, abs(s)) }
-                        transform.append(samples)
-                    }
-                }
-            }
-            audio.warnings = decoder.warnings
-            audio.seconds = Double(transform.sampleCount) / Double(decoder.sampleRate)
-            let spectrogram = timer.measure(.transform) { transform.finish(droppingLastFrames: Self.droppedFrames) }
-            // Add the workers' thread time: the wall time above was mostly spent handing
-            // chunks over, while the products ran on other threads beside decoding.
-            timer.add(transform.transformSeconds, to: .transform)
-            guard audio.seconds >= Self.minimumDuration else { throw AnalysisError.tooShort(path: path, seconds: audio.seconds) }
-            guard peak >= Self.silenceThreshold else { throw AnalysisError.silent(path: path) }
-            return spectrogram
-        } catch let error as DecodeError {
-            throw .decode(error)
-        } catch let error as AnalysisError {
-            throw error
-        } catch {
-            throw .internalError(path: path, reason: "\(error)")
-        }
     }
 }
 
@@ -130,7 +77,7 @@ public enum AnalysisError: Error, CustomStringConvertible {
         switch self {
         case .decode(let error): error.message
         case .tooShort(let path, let seconds):
-            String(format: "%@ holds %.2f s of audio; at least %.0f s are needed", path, seconds, Analyzer.minimumDuration)
+            String(format: "%@ holds %.2f s of audio; at least %.0f s are needed", path, seconds, FeatureExtractor.minimumDuration)
         case .silent(let path): "\(path) is silent (no sample above −100 dBFS)"
         case .model(let path, let error): "\(path): \(error)"
         case .internalError(let path, let reason): "\(path): \(reason)"

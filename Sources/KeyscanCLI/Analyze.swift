@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Keyscan
+import KeyscanModel
 import KeyscanReport
 
 extension ResultFormat: ExpressibleByArgument {}
@@ -20,15 +21,20 @@ struct Analyze: ParsableCommand {
     @Option(help: "json: one array sorted by path; jsonl: one object per line as each file finishes; csv.")
     var format: ResultFormat = .json
 
+    @Option(help: ArgumentHelp("KeyNet weights in safetensors (default: Weights/keyscan.safetensors).", valueName: "path"))
+    var model: String?
+
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
-        let analyzer = try options.analyzer()
+        let analyzer = try Self.analyzer(model: model)
         let files = options.files()
 
         let output = ResultWriter(format: format, count: files.count)
         let profiles = Locked<[FileProfile]>([])
         let start = ContinuousClock.now
-        options.batch(files, analyzer).run({ path, workspace in
+        options.batch(files).run(prepare: { threads in
+            Analyzer.Workspace(for: analyzer, threads: threads)
+        }, work: { path, workspace in
             analyzer.analyze(path: path, workspace: workspace, profiling: profiling)
         }, deliver: { index, outcome in
             output.add(outcome.0, at: index)
@@ -43,6 +49,19 @@ struct Analyze: ParsableCommand {
                                               failures: output.failures))
         }
         if output.failures > 0 { throw ExitCode.someFilesFailed }
+    }
+}
+
+extension Analyze {
+    /// Loads the model given with --model, or the default one.
+    static func analyzer(model: String?) throws -> Analyzer {
+        guard let modelPath = model ?? ModelLocator.defaultModel() else {
+            throw ValidationError(ModelLocator.missingModelAdvice)
+        }
+        // One BLAS thread per product: keyscan parallelises over files, chunks and tiles itself.
+        setBLASThreadCount(1)
+        do { return try Analyzer(modelPath: modelPath) }
+        catch { throw ValidationError("\(error)") }
     }
 }
 

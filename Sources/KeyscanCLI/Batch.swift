@@ -1,28 +1,27 @@
 import Foundation
-import Keyscan
 
 /// Runs a job over a list of files on `jobs` threads of its own.
 ///
-/// Each worker takes the next file, runs `work` with its own workspace and hands the
-/// outcome to `deliver`, one call at a time (under a lock). When there are fewer files
-/// than cores, each worker's model stage spreads over the idle cores.
+/// Each worker makes its state once (`prepare`, told how many threads it may use: more
+/// than one when there are fewer files than cores), then takes the next file, runs `work`
+/// and hands the outcome to `deliver`, one call at a time (under a lock).
 struct Batch {
     let files: [String]
-    let analyzer: Analyzer
     let jobs: Int
 
-    func run<Outcome>(_ work: @escaping @Sendable (String, Analyzer.Workspace) -> Outcome,
-                      deliver: @escaping @Sendable (Int, Outcome) -> Void) {
+    func run<State, Outcome>(prepare: @escaping @Sendable (_ threads: Int) -> State,
+                             work: @escaping @Sendable (String, State) -> Outcome,
+                             deliver: @escaping @Sendable (Int, Outcome) -> Void) {
         let workers = max(1, min(jobs, files.count))
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
         let queue = FileQueue(count: files.count)
         let finished = DispatchGroup()
         for _ in 0..<workers {
             finished.enter()
-            let worker = Thread { [files, analyzer] in
-                let workspace = Analyzer.Workspace(for: analyzer, threads: max(1, cores / workers))
+            let worker = Thread { [files] in
+                let state = prepare(threads)
                 while let index = queue.claim() {
-                    let outcome = work(files[index], workspace)
+                    let outcome = work(files[index], state)
                     queue.deliver { deliver(index, outcome) }
                 }
                 finished.leave()

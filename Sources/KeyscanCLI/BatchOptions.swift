@@ -1,18 +1,13 @@
 import ArgumentParser
 import Foundation
-import Keyscan
-import KeyscanModel
 
-/// What every batch subcommand takes: the inputs, the parallelism and the model.
+/// What every batch subcommand takes: the inputs and the parallelism.
 struct BatchOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Audio files or folders.", valueName: "path"))
     var paths: [String] = []
 
     @Option(name: .shortAndLong, help: "Files processed at once (default: all cores).")
     var jobs: Int?
-
-    @Option(help: ArgumentHelp("KeyNet weights in safetensors (default: Weights/keyscan.safetensors).", valueName: "path"))
-    var model: String?
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one audio file or folder") }
@@ -28,18 +23,7 @@ struct BatchOptions: ParsableArguments {
         return files
     }
 
-    /// Loads the model given with --model, or the default one.
-    func analyzer() throws -> Analyzer {
-        guard let modelPath = model ?? ModelLocator.defaultModel() else {
-            throw ValidationError(ModelLocator.missingModelAdvice)
-        }
-        // One BLAS thread per product: keyscan parallelises over files, chunks and tiles itself.
-        setBLASThreadCount(1)
-        do { return try Analyzer(modelPath: modelPath) }
-        catch { throw ValidationError("\(error)") }
-    }
-
-    func batch(_ files: [String], _ analyzer: Analyzer) -> Batch {
-        Batch(files: files, analyzer: analyzer, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+    func batch(_ files: [String]) -> Batch {
+        Batch(files: files, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 }

@@ -13,7 +13,7 @@ struct Features: ParsableCommand {
             Each FILE becomes OUT/<name>.npy, float32 of shape (105, frames): log(1 + |CQT|), \
             105 bins of 24 per octave from 65 Hz, 5 frames/s, the last two frames dropped, as \
             `analyze` feeds the model. One JSON line per file on stdout says what was written \
-            or why not. Exit status as for analyze.
+            or why not. Needs no model. Exit status as for analyze.
             """)
 
     @OptionGroup var options: BatchOptions
@@ -22,17 +22,19 @@ struct Features: ParsableCommand {
     var out: String
 
     func run() throws {
-        let analyzer = try options.analyzer()
+        let extractor: FeatureExtractor
+        do { extractor = try FeatureExtractor() }
+        catch { throw ValidationError("\(error)") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let files = options.files()
         let names = files.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy" }
         if Set(names).count != names.count { throw ValidationError("two input files share a name; --out would overwrite one") }
         let failures = Locked(0)
         let folder = URL(fileURLWithPath: out)
-        options.batch(files, analyzer).run({ path, _ in
+        options.batch(files).run(prepare: { _ in () }, work: { path, _ -> JSONValue in
             let target = folder.appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy")
             do {
-                let spectrogram = try analyzer.modelInput(path: path)
+                let spectrogram = try extractor.modelInput(path: path)
                 try NPY.data(spectrogram).write(to: target)
                 return JSONValue.object([("path", .string(path)), ("status", .string("ok")),
                                          ("output", .string(target.path)), ("frames", .int(spectrogram.frames))])

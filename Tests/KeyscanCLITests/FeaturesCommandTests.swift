@@ -8,7 +8,7 @@ import Testing
         try TestAudio.writeWAV(folder.path("cadence.wav"), mono: TestAudio.cadence(tonic: 2, minor: false, seconds: 4))
         try Data("no".utf8).write(to: folder.path("bad.wav"))
         let out = folder.path("features")
-        let run = try KeyscanRun.run(["features", "--model", KeyscanRun.tinyModel, "--out", out.path, folder.url.path])
+        let run = try KeyscanRun.run(["features", "--out", out.path, folder.url.path], environment: ["KEYSCAN_MODEL": "/nonexistent"])
         #expect(run.status == 1, "bad.wav failed")
         let lines = run.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.count == 2)

@@ -1,0 +1,70 @@
+import Foundation
+import KeyscanCQT
+import KeyscanDecode
+
+/// Decode → constant-Q transform: the model's input for one file.
+///
+/// `analyze` and `keyscan features` both come through here, so a model is trained on
+/// exactly what it is later shown. Immutable, shared by all threads.
+public final class FeatureExtractor: Sendable {
+    /// Shorter audio is reported as `too_short`: KeyNet needs 8 frames after the 2
+    /// dropped ones (1.8 s at 5 frames/s), and a key from less than 2 s means little.
+    public static let minimumDuration = 2.0
+    /// A track whose loudest sample stays below this (−100 dBFS) is reported as `silent`.
+    public static let silenceThreshold: Float = 1e-5
+    /// openkeyscan drops the transform's last two frames, mostly centre padding.
+    static let droppedFrames = 2
+
+    let kernels: CQTKernels
+
+    /// Builds the transform's kernels (once per process).
+    public init() throws(CQTConfigurationError) {
+        kernels = try CQTKernels(configuration: .keyNet)
+    }
+
+    /// The spectrogram the model sees for `path`: decoded, transformed, the last two frames
+    /// dropped, checked for length and silence. Training features come from here too, so
+    /// the model is trained on exactly what it is later shown.
+    public func modelInput(path: String) throws(AnalysisError) -> Spectrogram {
+        var timer = StageTimer(path: path, enabled: false)
+        var audio = DecodedAudio()
+        return try modelInput(path: path, timer: &timer, audio: &audio)
+    }
+
+    /// What decoding found besides the samples.
+    struct DecodedAudio {
+        var seconds = 0.0
+        var warnings: [String] = []
+    }
+
+    func modelInput(path: String, timer: inout StageTimer, audio: inout DecodedAudio) throws(AnalysisError) -> Spectrogram {
+        do {
+            let decoder = try timer.measure(.open) { () throws(DecodeError) in try AudioDecoder(path: path) }
+            let transform = ConstantQTransform(kernels: kernels)
+            var peak: Float = 0
+            while let block = try timer.measure(.decode, { () throws(DecodeError) in try decoder.nextBlock() }) {
+                timer.measure(.transform) {
+                    block.withUnsafeBufferPointer { samples in
+                        for s in samples { peak = max(peak, abs(s)) }
+                        transform.append(samples)
+                    }
+                }
+            }
+            audio.warnings = decoder.warnings
+            audio.seconds = Double(transform.sampleCount) / Double(decoder.sampleRate)
+            let spectrogram = timer.measure(.transform) { transform.finish(droppingLastFrames: Self.droppedFrames) }
+            // Add the workers' thread time: the wall time above was mostly spent handing
+            // chunks over, while the products ran on other threads beside decoding.
+            timer.add(transform.transformSeconds, to: .transform)
+            guard audio.seconds >= Self.minimumDuration else { throw AnalysisError.tooShort(path: path, seconds: audio.seconds) }
+            guard peak >= Self.silenceThreshold else { throw AnalysisError.silent(path: path) }
+            return spectrogram
+        } catch let error as DecodeError {
+            throw .decode(error)
+        } catch let error as AnalysisError {
+            throw error
+        } catch {
+            throw .internalError(path: path, reason: "\(error)")
+        }
+    }
+}
