@@ -29,7 +29,7 @@ struct Analyze: ParsableCommand {
         let analyzer = try Self.analyzer(model: model)
         let files = options.files()
 
-        let output = ResultWriter(format: format, count: files.count)
+        let output = ResultWriter(format: format)
         let profiles = Locked<[FileProfile]>([])
         let start = ContinuousClock.now
         options.batch(files).run(prepare: { threads in

@@ -12,7 +12,7 @@ final class ResultWriter: @unchecked Sendable {
     private var written = 0
     private(set) var failures = 0
 
-    init(format: ResultFormat, count: Int) {
+    init(format: ResultFormat) {
         self.format = format
         if !format.header.isEmpty { emit(format.header + (format == .csv ? "\n" : "")) }
     }
