@@ -18,15 +18,30 @@ enum TestAudio {
             let notes = chord.map { 48 + tonic + $0 } + [36 + tonic + chord[0]]  // MIDI: C3 + tonic, bass an octave down
             for note in notes {
                 let f = 440 * pow(2, Double(note - 69) / 12)
-                for i in 0..<min(chordLength, total - start) {
-                    let t = Double(i) / Double(rate)
-                    var v = 0.0
-                    for h in 1...6 { v += sin(2 * .pi * f * Double(h) * t) / Double(h * h) }
-                    out[start + i] += Float(0.08 * v * exp(-2.5 * t))
+                let count = min(chordLength, total - start)
+                for h in 1...6 {
+                    // sin(ωi) by rotating a unit phasor: two multiply-adds a sample, not a sin().
+                    let w = 2 * Double.pi * f * Double(h) / Double(rate)
+                    let (cw, sw) = (cos(w), sin(w))
+                    var (c, s) = (1.0, 0.0)
+                    var envelope = 0.08 / Double(h * h)
+                    let decay = exp(-2.5 / Double(rate))
+                    for i in 0..<count {
+                        out[start + i] += Float(envelope * s)
+                        (c, s) = (c * cw - s * sw, s * cw + c * sw)
+                        envelope *= decay
+                    }
                 }
             }
         }
         return out
+    }
+
+    /// Camelot notation of a key: C major is 8B, A minor 8A, and each step round the wheel
+    /// a fifth (7 semitones; 7 is its own inverse mod 12).
+    static func camelot(tonic: Int, minor: Bool) -> String {
+        let steps = (7 * (tonic - (minor ? 9 : 0)) % 12 + 12) % 12
+        return "\((steps + 7) % 12 + 1)\(minor ? "A" : "B")"
     }
 
     static func sine(_ frequency: Double, seconds: Double, amplitude: Double = 0.5) -> [Float] {
