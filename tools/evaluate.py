@@ -152,10 +152,10 @@ def run_keyscan(keyscan: Path, model: Path, folder: Path, jobs: int) -> tuple[di
     return keys, seconds
 
 
-def extract_features(keyscan: Path, model: Path, folder: Path, out: Path, jobs: int) -> dict[str, Path]:
+def extract_features(keyscan: Path, folder: Path, out: Path, jobs: int) -> dict[str, Path]:
     """Real audio path → .npy of its model input, via `keyscan features` (the engine's CQT)."""
     out.mkdir(parents=True, exist_ok=True)
-    command = [str(keyscan), "features", "--jobs", str(jobs), "--model", str(model), "--out", str(out), str(folder)]
+    command = [str(keyscan), "features", "--jobs", str(jobs), "--out", str(out), str(folder)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode not in (0, 1):
         raise EvaluationError(f"{' '.join(command)} exited {result.returncode}: {result.stderr.strip()}")
@@ -335,7 +335,7 @@ def evaluate_set(set_dir: Path, args, models: list[tuple[str, Path]], work: Path
     if spectrograms is None:
         log("  keyscan features (for the key-profile baselines)")
         tag = hashlib.sha1(str(set_dir).encode()).hexdigest()[:10]
-        spectrograms = extract_features(args.keyscan, models[0][1], set_dir, work / f"features-{set_dir.name}-{tag}",
+        spectrograms = extract_features(args.keyscan, set_dir, work / f"features-{set_dir.name}-{tag}",
                                         args.jobs)
     else:
         log(f"  using {set_dir / 'features'}/*.npy (up to date) for the key-profile baselines")

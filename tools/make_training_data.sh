@@ -9,10 +9,8 @@
 # Each set gets labels.tsv, features/*.npy (keyscan features) and features/features.tsv;
 # data/features.tsv indexes every set. Reruns skip what is already rendered, so an interrupted
 # run resumes. Ends with a summary (files per key and mode, hours, disk use, time per step).
-# Usage: tools/make_training_data.sh [--jobs N] [--model PATH] [--sets "train-mma ..."] [--out DIR] [--smoke]
+# Usage: tools/make_training_data.sh [--jobs N] [--sets "train-mma ..."] [--out DIR] [--smoke]
 #   --jobs N    renders and feature extractions at once (default 2); everything runs under nice
-#   --model P   weights for keyscan features' load check (default: $KEYSCAN_MODEL,
-#               Weights/keyscan.safetensors, or ../local/keynet-ref.safetensors)
 #   --sets S    only these sets (default: all four, in the order above)
 #   --out DIR   where the sets go (default data/)
 #   --smoke     a few files per set (4 MMA excerpts, 2 songs), to check the tools end to end
@@ -20,7 +18,6 @@ set -uo pipefail
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 jobs=2
-model=""
 sets="train-mma heldout-mma heldout-pop909 train"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 data="$repo/data"
@@ -29,7 +26,6 @@ smoke_pop=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --jobs) jobs="$2"; shift 2 ;;
-        --model) model="$2"; shift 2 ;;
         --sets) sets="$2"; shift 2 ;;
         --out) data="$2"; shift 2 ;;
         --smoke) smoke_mma=(--count 4); smoke_pop=(--count 2 --renders 1); shift ;;
@@ -49,8 +45,6 @@ if [ ! -x "$keyscan" ]; then
     echo "building keyscan (swift build -c release)" >&2
     (cd "$repo" && nice -n 10 swift build -c release) || exit 70
 fi
-model_args=()
-[ -n "$model" ] && model_args=(--model "$model")
 
 status=0
 timings=""
@@ -70,11 +64,11 @@ for set in $sets; do
         train-mma) step "render train-mma" "$python" "$repo/tools/render_mma.py" --set train --out "$data/train-mma" --jobs "$jobs" "${smoke_mma[@]}" ;;
         heldout-mma) step "render heldout-mma" "$python" "$repo/tools/render_mma.py" --set heldout --out "$data/heldout-mma" --jobs "$jobs" "${smoke_mma[@]}" ;;
         heldout-pop909) step "render heldout-pop909" "$python" "$repo/tools/render_training.py" --set heldout --out "$data/heldout-pop909" --jobs "$jobs" "${smoke_pop[@]:0:2}" ;;
-        train) step "render train" "$python" "$repo/tools/render_training.py" --set train --out "$data/train" --jobs "$jobs" "${smoke_pop[@]}" ;;
+        train) step "render train" "$python" "$repo/tools/render_training.py" --set train --out "$data/train" --renders 2 --jobs "$jobs" "${smoke_pop[@]}" ;;
         *) echo "unknown set: $set" >&2; exit 64 ;;
     esac
     [ -f "$data/$set/labels.tsv" ] && step "features $set" "$python" "$repo/tools/extract_features.py" --jobs "$jobs" \
-        --keyscan "$keyscan" "${model_args[@]}" "$data/$set"
+        --keyscan "$keyscan" "$data/$set"
 done
 
 dirs=()
