@@ -81,17 +81,8 @@ def extract(set_dir: Path, keyscan: Path, jobs: int) -> list[dict]:
         out.append({"npy": npy, "index": r["index"], "song": r["song"], "set": r["split"],
                     "frames": npy_frames(features / npy), "camelot": r["camelot"], "collection": set_dir.name,
                     "audio": r["file"]})
-    write_tsv(features / "features.tsv", out)
+    labels.write_tsv(features / "features.tsv", out, COLUMNS)
     return out
-
-
-def write_tsv(path: Path, rows: list[dict]) -> None:
-    partial = path.with_name(f".{path.name}.part")
-    with open(partial, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    partial.replace(path)
 
 
 def main() -> int:
@@ -118,7 +109,7 @@ def main() -> int:
             names = {s.name for s in args.sets}
             with open(index, newline="") as f:
                 existing = [r for r in csv.DictReader(f, delimiter="\t") if r["collection"] not in names]
-        write_tsv(index, existing + combined)
+        labels.write_tsv(index, existing + combined, COLUMNS)
         print(f"wrote {index} ({len(existing) + len(combined)} rows)", file=sys.stderr)
     return 0
 

@@ -93,9 +93,14 @@ def render_all(out: Path, plans: Sequence, worker: Callable, jobs: int) -> tuple
 
 
 def write_labels(path: Path, rows: list[dict]) -> None:
+    write_tsv(path, rows, COLUMNS)
+
+
+def write_tsv(path: Path, rows: list[dict], columns: Sequence[str]) -> None:
+    """A tab-separated file with a header, written aside and renamed (never half-written)."""
     partial = path.with_name(f".{path.name}.part")
     with open(partial, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=columns, delimiter="\t", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     partial.replace(path)
