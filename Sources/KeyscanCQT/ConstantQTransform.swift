@@ -41,23 +41,26 @@ public final class ConstantQTransform {
         sampleCount += samples.count
         signals[0].append(contentsOf: samples)
         // Each level feeds the next: 44.1 kHz → 22.05 kHz → 11.025 kHz.
-        var carried: [Float] = []
-        for (level, resampler) in resamplers.enumerated() {
-            var next: [Float] = []
-            next.reserveCapacity((level == 0 ? samples.count : carried.count) / 2 + 1)
-            if level == 0 {
-                resampler.process(samples, appendingTo: &next)
-            } else {
-                carried.withUnsafeBufferPointer { resampler.process($0, appendingTo: &next) }
+        if !resamplers.isEmpty {
+            var lower = downsample(samples, level: 0)
+            for level in resamplers.indices.dropFirst() {
+                lower = lower.withUnsafeBufferPointer { downsample($0, level: level) }
             }
-            signals[level + 1].append(contentsOf: next)
-            carried = next
         }
         dispatchReadyChunks(upTo: framesReady(), final: false)
     }
 
     public func append(_ samples: [Float]) {
         samples.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// Halves `input` into `signals[level + 1]`; returns what it added, for the next level.
+    private func downsample(_ input: UnsafeBufferPointer<Float>, level: Int) -> [Float] {
+        var output: [Float] = []
+        output.reserveCapacity(input.count / 2 + 1)
+        resamplers[level].process(input, appendingTo: &output)
+        signals[level + 1].append(contentsOf: output)
+        return output
     }
 
     /// Flushes the downsamplers, transforms the remaining frames and waits for every chunk.
