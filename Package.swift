@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C boundaries: each system library is visible only inside the module that wraps it.
@@ -32,14 +33,22 @@ let package = Package(
         .target(name: "KeyscanModel", dependencies: ["KeyscanCQT", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanReport"),
         .target(name: "Keyscan", dependencies: ["KeyscanDecode", "KeyscanCQT", "KeyscanModel", "KeyscanReport"]),
+
+        // Library-scale use: the result cache and the openkeyscan-compatible server.
+        .target(name: "KeyscanCache", dependencies: ["KeyscanReport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "KeyscanServe", dependencies: ["KeyscanReport"]),
+
         .executableTarget(
             name: "KeyscanCLI",
-            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode"]),
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanModelTests", dependencies: ["KeyscanModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),
+        .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
+        .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI"]),
     ]
 )

@@ -12,12 +12,23 @@ public final class Analyzer: Sendable {
     public let model: KeyNet
     public let modelPath: String
     public let features: FeatureExtractor
+    /// Names what results come from: this pipeline's version and a hash of the weights'
+    /// bytes. A cached result is reused only under the same identity.
+    public let identity: String
+
+    /// Bump when a change to decoding, the transform or the report changes results, so
+    /// caches analyze again.
+    public static let pipelineVersion = 1
 
     /// Loads the weights and builds the transform's kernels.
     public init(modelPath: String) throws(AnalyzerSetupError) {
-        do { model = try KeyNet(contentsOf: URL(fileURLWithPath: modelPath)) }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: modelPath)) }
+        catch { throw .model(.unreadable(path: modelPath, reason: error.localizedDescription)) }
+        do { model = try KeyNet(data: data) }
         catch { throw .model(error) }
         self.modelPath = modelPath
+        identity = "keyscan-pipeline-\(Self.pipelineVersion)/weights-fnv1a64-" + String(fnv1a64(data), radix: 16)
         do { features = try FeatureExtractor() }
         catch { throw .transform(error) }
     }
@@ -52,6 +63,11 @@ public final class Analyzer: Sendable {
         timer.finish(total: (ContinuousClock.now - start).seconds, audioSeconds: audio.seconds)
         return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings), timer.profile)
     }
+}
+
+/// FNV-1a, 64 bits: a fast fingerprint of the weights (not a defence against forgery).
+func fnv1a64(_ data: Data) -> UInt64 {
+    data.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { hash, byte in (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
 }
 
 /// Why a file could not be given a key.

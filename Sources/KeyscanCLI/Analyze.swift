@@ -12,11 +12,14 @@ struct Analyze: ParsableCommand {
         discussion: """
             Folders are searched recursively (hidden files and symlink loops skipped). Every file \
             gets a result, an error result if it cannot be analyzed; the batch always goes on. \
+            Results are cached: a file analyzed before with the same model, size and modification \
+            time is not analyzed again (its result says "cached": true). \
             Exit status: 0 if every file was analyzed, 1 if some failed, 2 for a usage error. \
             Set PROFILE_PERFORMANCE=1 for per-stage timings on stderr.
             """)
 
     @OptionGroup var options: BatchOptions
+    @OptionGroup var cacheOptions: CacheOptions
 
     @Option(help: "json: one array sorted by path; jsonl: one object per line as each file finishes; csv.")
     var format: ResultFormat = .json
@@ -24,26 +27,33 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("KeyNet weights in safetensors (default: Weights/keyscan.safetensors).", valueName: "path"))
     var model: String?
 
+    @Flag(name: .shortAndLong, help: "No progress line on stderr (it is shown only when stderr is a terminal).")
+    var quiet = false
+
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
         let analyzer = try Self.analyzer(model: model)
+        let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer), profiling: profiling)
         let files = options.files()
 
         let output = ResultWriter(format: format)
         let profiles = Locked<[FileProfile]>([])
+        let progress = ProgressLine.start(total: files.count, quiet: quiet)
         let start = ContinuousClock.now
         options.batch(files).run(prepare: { threads in
             Analyzer.Workspace(for: analyzer, threads: threads)
         }, work: { path, workspace in
-            analyzer.analyze(path: path, workspace: workspace, profiling: profiling)
+            library.result(for: path, workspace: workspace)
         }, deliver: { index, outcome in
             output.add(outcome.0, at: index)
-            if profiling {
-                profiles.mutate { $0.append(outcome.1) }
-                Stderr.write(ProfileTable.file(outcome.1))
+            progress?.add(outcome.0)
+            if let profile = outcome.1, profiling {
+                profiles.mutate { $0.append(profile) }
+                Stderr.write(ProfileTable.file(profile))
             }
         })
         output.finish()
+        progress?.finish()
         if profiling {
             Stderr.write(ProfileTable.summary(profiles.value, wallSeconds: (ContinuousClock.now - start).seconds,
                                               failures: output.failures))

@@ -7,10 +7,17 @@ struct KeyscanCommand: ParsableCommand {
         commandName: "keyscan",
         abstract: "Detects the musical key of audio files (Camelot, Open Key and standard names).",
         version: "0.1.0",
-        subcommands: [Analyze.self, Features.self])
+        subcommands: [Analyze.self, Serve.self, Features.self],
+        // openkeyscan-analyzer's clients start it with only server options (`-w 1`).
+        defaultSubcommand: Serve.self)
 
     /// Exit codes: 0 every file analyzed, 1 some failed, 2 the command line or set-up was wrong.
     static func main() {
+        // Bare `keyscan` typed at a terminal wants help, not a server waiting for JSON.
+        if CommandLine.arguments.count == 1 && isatty(STDIN_FILENO) == 1 {
+            print(helpMessage())
+            Foundation.exit(0)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -9,11 +9,14 @@ public struct AnalysisResult: Sendable, Equatable {
     public let outcome: Outcome
     /// Problems that did not stop the analysis (e.g. corrupt packets skipped).
     public let warnings: [String]
+    /// True when the result came from the cache instead of a fresh analysis.
+    public var isCached: Bool
 
-    public init(path: String, outcome: Outcome, warnings: [String] = []) {
+    public init(path: String, outcome: Outcome, warnings: [String] = [], isCached: Bool = false) {
         self.path = path
         self.outcome = outcome
         self.warnings = warnings
+        self.isCached = isCached
     }
 
     public var succeeded: Bool {

@@ -14,6 +14,12 @@ public struct KeyEstimate: Sendable, Equatable {
         probabilities = exps.map { $0 / sum }
     }
 
+    /// An estimate from stored probabilities (24, in class order).
+    public init(probabilities: [Double]) {
+        precondition(probabilities.count == 24, "KeyEstimate: \(probabilities.count) probabilities, expected 24")
+        self.probabilities = probabilities
+    }
+
     /// Keys from most to least probable.
     public var ranked: [(key: MusicalKey, probability: Double)] {
         MusicalKey.all.map { ($0, probabilities[$0.index]) }.sorted { $0.1 > $1.1 || $0.1 == $1.1 && $0.0 < $1.0 }

@@ -17,7 +17,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
         switch self {
         case .json: "["
         case .jsonl: ""
-        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message"
+        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached"
         }
     }
 
@@ -60,12 +60,13 @@ extension AnalysisResult {
                        ("error", .object([("code", .string(code)), ("message", .string(message))]))]
         }
         if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
+        if isCached { fields.append(("cached", .bool(true))) }
         return .object(fields)
     }
 
     /// One RFC 4180 row matching `ResultFormat.csv.header`.
     public var csvRow: String {
-        let cells: [String]
+        var cells: [String]
         switch outcome {
         case .success(let estimate, let duration):
             let key = estimate.key
@@ -74,6 +75,7 @@ extension AnalysisResult {
         case .failure(let code, let message):
             cells = [path, "error", "", "", "", "", "", code, message]
         }
+        cells.append(isCached ? "true" : "false")
         return cells.map(Self.csvQuoted).joined(separator: ",")
     }
 

@@ -20,14 +20,22 @@ struct KeyscanRun {
     static let tinyModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("KeyscanModelTests/Fixtures/keynet-nf4.safetensors").path
 
+    /// The environment a test's keyscan runs in: no profiling, and unless the test names
+    /// one, a cache of its own that dies with `cacheFolder` (never the user's ~/.cache).
+    static func environment(_ overrides: [String: String], cacheFolder: TemporaryFolder) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["PROFILE_PERFORMANCE"] = nil
+        env["XDG_CACHE_HOME"] = cacheFolder.url.path
+        for (k, v) in overrides { env[k] = v }
+        return env
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:], executable: URL = executable) throws -> KeyscanRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["PROFILE_PERFORMANCE"] = nil
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
+        let cacheFolder = try TemporaryFolder()
+        process.environment = Self.environment(environment, cacheFolder: cacheFolder)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -45,6 +53,7 @@ struct KeyscanRun {
         }
         process.waitUntilExit()
         group.wait()
+        withExtendedLifetime(cacheFolder) {}
         return KeyscanRun(status: process.terminationStatus,
                           stdout: String(decoding: outData.get(), as: UTF8.self),
                           stderr: String(decoding: errData.get(), as: UTF8.self))

@@ -53,7 +53,7 @@ import Testing
 
     @Test func csvQuotesWhatNeedsQuoting() {
         #expect(ok.csvRow.hasPrefix("\"/music/a \"\"quoted\"\", track.mp3\",ok,A minor,8A,1m,"))
-        #expect(failed.csvRow == "/music/😀 日本.mp3,error,,,,,,not_audio,\"no\nformat\"")
+        #expect(failed.csvRow == "/music/😀 日本.mp3,error,,,,,,not_audio,\"no\nformat\",false")
         #expect(ResultFormat.csv.header.split(separator: ",").count == ok.csvRow.split(separator: ",", omittingEmptySubsequences: false).count - 1)
     }
 }
