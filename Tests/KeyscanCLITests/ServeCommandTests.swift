@@ -152,4 +152,51 @@ import Testing
             #expect((reply["cached"] as? Bool ?? false) == (round == 1))
         }
     }
+
+    /// KEYSCAN_STRESS=1: thousands of requests with resets among them, more workers than
+    /// cores. Every request of the live generation is answered exactly once, none of an
+    /// older one after its reset, and the server neither deadlocks nor loses a reply.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KEYSCAN_STRESS"] == "1"))
+    func stressThousandsOfRequestsWithResets() throws {
+        let folder = try TemporaryFolder()
+        let paths = try (0..<4).map { try Self.cadence(folder, "f\($0).wav", seconds: Double(2 + $0)) }
+            + [folder.path("missing.mp3").path]
+        let server = try ServerProcess(["serve", "--model", model, "--workers", "6", "--no-cache", "--heartbeat-interval", "0.5"])
+        let requests = 3000, resetEvery = 250
+        var generationOf: [String: Int] = [:]
+        var generation = 0
+        for i in 0..<requests {
+            if i > 0 && i % resetEvery == 0 {
+                server.send(#"{"type": "reset"}"#)
+                generation += 1
+            }
+            let id = "r\(i)"
+            generationOf[id] = generation
+            server.send(id: id, path: paths[i % paths.count])
+            // Pauses let the workers be mid-file when resets arrive, not only queued.
+            if i % 50 == 49 { usleep(40_000) }
+        }
+        #expect(server.finish(timeout: 600) == 0, "the server drained and exited")
+
+        var live = 0
+        var answered: [String: Int] = [:]
+        var idle: [Int] = []
+        for line in server.received {
+            switch line["type"] as? String {
+            case "reset_complete": live = line["generation"] as? Int ?? -1
+            case "reset_idle": idle.append(line["generation"] as? Int ?? -1)
+            case "ready", "heartbeat": continue
+            default:
+                let id = "\(line["id"] ?? "?")"
+                #expect(generationOf[id] == live && line["generation"] as? Int == live, "\(id) answered in generation \(live)")
+                answered[id, default: 0] += 1
+            }
+        }
+        #expect(live == generation)
+        #expect(idle == Array(1...generation))
+        #expect(answered.values.allSatisfy { $0 == 1 })
+        let lastGeneration = generationOf.filter { $0.value == generation }.map(\.key)
+        #expect(lastGeneration.allSatisfy { answered[$0] == 1 }, "all \(lastGeneration.count) live requests answered")
+        print("serve stress: \(requests) requests, \(generation) resets, \(answered.count) answered")
+    }
 }
