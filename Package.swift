@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanModelTests", dependencies: ["KeyscanModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),
+        .testTarget(name: "KeyscanTests", dependencies: ["Keyscan"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI"]),
     ]
 )

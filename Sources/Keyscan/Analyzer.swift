@@ -32,25 +32,49 @@ public final class Analyzer: Sendable {
     }
 
     /// Analyzes one file. Never throws: every failure becomes an error result.
-    public func analyze(path: String, workspace: Workspace, profiling: Bool = false) -> (AnalysisResult, FileProfile) {
+    ///
+    /// - Parameters:
+    ///   - limits: the file's time budget; past it the result is the error `timeout`.
+    ///   - isCancelled: polled as often as the deadline (in FFmpeg's interrupt callback and
+    ///     between decoded frames), from this thread; once it returns true, decoding stops
+    ///     and the result is the error `cancelled`. For a server that abandons requests.
+    public func analyze(path: String, workspace: Workspace, profiling: Bool = false,
+                        limits: AnalysisLimits = .default,
+                        isCancelled: (@Sendable () -> Bool)? = nil) -> (AnalysisResult, FileProfile) {
         var timer = StageTimer(path: path, enabled: profiling)
         let start = ContinuousClock.now
+        let deadline = Deadline(limits: limits, sampleRate: features.kernels.configuration.sampleRate, isCancelled: isCancelled)
         var audio = FeatureExtractor.DecodedAudio()
+        var tonality: Double?
         let outcome: AnalysisResult.Outcome
         do throws(AnalysisError) {
-            let spectrogram = try features.modelInput(path: path, timer: &timer, audio: &audio)
-            let logits: [Float]
-            do {
-                logits = try timer.measure(.model) { () throws(ModelError) in
-                    try model.logits(for: spectrogram, workspaces: workspace.model)
-                }
-            } catch { throw .model(path: path, error) }
-            outcome = .success(KeyEstimate(logits: logits), durationSeconds: audio.seconds)
+            let spectrogram = try features.modelInput(path: path, deadline: deadline, timer: &timer, audio: &audio)
+            let measured = audio.isSilent ? 0 : Tonality.measure(spectrogram)
+            tonality = measured
+            if audio.isSilent {
+                outcome = .noKey(code: "silent", message: "\(path) is silent (no sample above −100 dBFS)",
+                                 durationSeconds: audio.seconds)
+            } else if measured < Tonality.threshold {
+                outcome = .noKey(code: "no_tonal_content",
+                                 message: String(format: "%@ has no tonal content (tonality %.3f, below %.3f): noise, or no pitched sound",
+                                                 path, measured, Tonality.threshold),
+                                 durationSeconds: audio.seconds)
+            } else {
+                // The network is not interruptible; it takes well under a second per hour of audio.
+                try deadline.check(path: path)
+                let logits: [Float]
+                do {
+                    logits = try timer.measure(.model) { () throws(ModelError) in
+                        try model.logits(for: spectrogram, workspaces: workspace.model)
+                    }
+                } catch { throw .model(path: path, error) }
+                outcome = .success(KeyEstimate(logits: logits), durationSeconds: audio.seconds)
+            }
         } catch {
             outcome = .failure(code: error.code, message: error.message)
         }
         timer.finish(total: (ContinuousClock.now - start).seconds, audioSeconds: audio.seconds)
-        return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings), timer.profile)
+        return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings, tonality: tonality), timer.profile)
     }
 }
 
@@ -58,7 +82,12 @@ public final class Analyzer: Sendable {
 public enum AnalysisError: Error, CustomStringConvertible {
     case decode(DecodeError)
     case tooShort(path: String, seconds: Double)
+    /// No sample above −100 dBFS. `analyze` reports it as `no_key`; `features` as this error.
     case silent(path: String)
+    /// The file ran past its `AnalysisLimits`.
+    case timeout(path: String, elapsedSeconds: Double, audioSeconds: Double, limits: AnalysisLimits)
+    /// The caller's `isCancelled` returned true.
+    case cancelled(path: String)
     case model(path: String, ModelError)
     case internalError(path: String, reason: String)
 
@@ -68,6 +97,8 @@ public enum AnalysisError: Error, CustomStringConvertible {
         case .decode(let error): error.code
         case .tooShort: "too_short"
         case .silent: "silent"
+        case .timeout: "timeout"
+        case .cancelled: "cancelled"
         case .model: "model_failed"
         case .internalError: "internal_error"
         }
@@ -79,6 +110,10 @@ public enum AnalysisError: Error, CustomStringConvertible {
         case .tooShort(let path, let seconds):
             String(format: "%@ holds %.2f s of audio; at least %.0f s are needed", path, seconds, FeatureExtractor.minimumDuration)
         case .silent(let path): "\(path) is silent (no sample above −100 dBFS)"
+        case .timeout(let path, let elapsed, let audio, let limits):
+            String(format: "%@: gave up after %.2f s, past its limit of %.2f s (%.2f s + %.2f s per second of audio, %.1f s of audio decoded)",
+                   path, elapsed, limits.budget(audioSeconds: audio), limits.baseSeconds, limits.secondsPerAudioSecond, audio)
+        case .cancelled(let path): "analysis of \(path) was cancelled"
         case .model(let path, let error): "\(path): \(error)"
         case .internalError(let path, let reason): "\(path): \(reason)"
         }

@@ -12,6 +12,9 @@ struct Analyze: ParsableCommand {
         discussion: """
             Folders are searched recursively (hidden files and symlink loops skipped). Every file \
             gets a result, an error result if it cannot be analyzed; the batch always goes on. \
+            Silence and noise get status no_key, which is not a failure. A file that runs past \
+            --timeout plus --timeout-per-audio-second for each second of audio decoded fails \
+            with error timeout. \
             Exit status: 0 if every file was analyzed, 1 if some failed, 2 for a usage error. \
             Set PROFILE_PERFORMANCE=1 for per-stage timings on stderr.
             """)
@@ -24,7 +27,23 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("KeyNet weights in safetensors (default: Weights/keyscan.safetensors).", valueName: "path"))
     var model: String?
 
+    @Option(help: ArgumentHelp("Seconds each file may take before its first sample of audio (default: 60).",
+                               valueName: "seconds"))
+    var timeout: Double = AnalysisLimits.default.baseSeconds
+
+    @Option(help: ArgumentHelp("Seconds added to a file's time limit per second of audio decoded (default: 0.25).",
+                               valueName: "seconds"))
+    var timeoutPerAudioSecond: Double = AnalysisLimits.default.secondsPerAudioSecond
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
+        guard timeoutPerAudioSecond >= 0, timeoutPerAudioSecond.isFinite else {
+            throw ValidationError("--timeout-per-audio-second must be 0 or more, got \(timeoutPerAudioSecond)")
+        }
+    }
+
     func run() throws {
+        let limits = AnalysisLimits(baseSeconds: timeout, secondsPerAudioSecond: timeoutPerAudioSecond)
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
         let analyzer = try Self.analyzer(model: model)
         let files = options.files()
@@ -35,7 +54,7 @@ struct Analyze: ParsableCommand {
         options.batch(files).run(prepare: { threads in
             Analyzer.Workspace(for: analyzer, threads: threads)
         }, work: { path, workspace in
-            analyzer.analyze(path: path, workspace: workspace, profiling: profiling)
+            analyzer.analyze(path: path, workspace: workspace, profiling: profiling, limits: limits)
         }, deliver: { index, outcome in
             output.add(outcome.0, at: index)
             if profiling {

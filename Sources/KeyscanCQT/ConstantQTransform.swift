@@ -35,6 +35,11 @@ public final class ConstantQTransform {
         slots = DispatchSemaphore(value: maxChunksInFlight ?? max(2, ProcessInfo.processInfo.activeProcessorCount))
     }
 
+    /// A transform abandoned mid-file (the file timed out or failed to decode) still has
+    /// chunks on the workers; wait for them, so no work of a finished file outlives it.
+    /// At most `maxChunksInFlight` chunks of milliseconds each.
+    deinit { group.wait() }
+
     /// Appends samples at the configuration's sample rate.
     public func append(_ samples: UnsafeBufferPointer<Float>) {
         precondition(!finished, "ConstantQTransform: append after finish")
