@@ -48,8 +48,20 @@ public final class Analyzer: Sendable {
         var tonality: Double?
         let outcome: AnalysisResult.Outcome
         do throws(AnalysisError) {
-            let spectrogram = try features.modelInput(path: path, deadline: deadline, timer: &timer, audio: &audio)
-            let measured = audio.isSilent ? 0 : Tonality.measure(spectrogram)
+            // The network and the tonality measure take the spectrogram as it is computed,
+            // so no stage holds a whole track (memory is the same at 4 minutes and 2 hours).
+            let stream = KeyNetStream(model: model, workspaces: workspace.model, droppedFrames: FeatureExtractor.droppedFrames)
+            var accumulator = Tonality.Accumulator(bins: features.kernels.configuration.binCount,
+                                                   droppedFrames: FeatureExtractor.droppedFrames)
+            var modelSeconds = 0.0
+            try features.streamModelInput(path: path, deadline: deadline, timer: &timer, audio: &audio) { frames in
+                accumulator.add(frameMajor: frames)
+                let start = ContinuousClock.now
+                stream.append(frameMajor: frames)
+                modelSeconds += (ContinuousClock.now - start).seconds
+            }
+            timer.add(modelSeconds, to: .model)
+            let measured = audio.isSilent ? 0 : accumulator.value
             tonality = measured
             if audio.isSilent {
                 outcome = .noKey(code: "silent", message: "\(path) is silent (no sample above −100 dBFS)",
@@ -60,13 +72,9 @@ public final class Analyzer: Sendable {
                                                  path, measured, Tonality.threshold),
                                  durationSeconds: audio.seconds)
             } else {
-                // The network is not interruptible; it takes well under a second per hour of audio.
-                try deadline.check(path: path)
                 let logits: [Float]
                 do {
-                    logits = try timer.measure(.model) { () throws(ModelError) in
-                        try model.logits(for: spectrogram, workspaces: workspace.model)
-                    }
+                    logits = try timer.measure(.model) { () throws(ModelError) in try stream.finish() }
                 } catch { throw .model(path: path, error) }
                 outcome = .success(KeyEstimate(logits: logits), durationSeconds: audio.seconds)
             }

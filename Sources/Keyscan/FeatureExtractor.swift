@@ -45,11 +45,45 @@ public final class FeatureExtractor: Sendable {
         var isSilent: Bool { peak < FeatureExtractor.silenceThreshold }
     }
 
-    /// Decodes and transforms `path`, stopping as soon as `deadline` says so: FFmpeg's
-    /// interrupt callback asks it during blocking reads, the decode loop between frames.
+    /// The whole spectrogram of `path`, for `features`: decoded and transformed within
+    /// `deadline`, the last two frames dropped, checked for length.
     func modelInput(path: String, deadline: Deadline, timer: inout StageTimer,
                     audio: inout DecodedAudio) throws(AnalysisError) -> Spectrogram {
-        do {
+        let transform = try decode(path: path, deadline: deadline, timer: &timer, audio: &audio, afterBlock: { _ in })
+        let spectrogram = timer.measure(.transform) { transform.finish(droppingLastFrames: Self.droppedFrames) }
+        // Add the workers' thread time: the wall time above was mostly spent handing
+        // chunks over, while the products ran on other threads beside decoding.
+        timer.add(transform.transformSeconds, to: .transform)
+        try check(path: path, audio: audio, deadline: deadline)
+        return spectrogram
+    }
+
+    /// Streams the model input of `path` to `consume` as the transform computes it, frame-major
+    /// (frames, bins), every frame in order including the two the model never sees (the
+    /// consumer drops them): nothing holds the whole spectrogram, so memory does not grow
+    /// with the track. Checks the length once every frame is out.
+    func streamModelInput(path: String, deadline: Deadline, timer: inout StageTimer, audio: inout DecodedAudio,
+                          consume: ([Float]) -> Void) throws(AnalysisError) {
+        let transform = try decode(path: path, deadline: deadline, timer: &timer, audio: &audio) { transform in
+            consume(transform.takeComputedFrames())
+        }
+        let rest = timer.measure(.transform) { transform.finishTakingFrames().frames }
+        timer.add(transform.transformSeconds, to: .transform)
+        consume(rest)
+        try check(path: path, audio: audio, deadline: deadline)
+    }
+
+    private func check(path: String, audio: DecodedAudio, deadline: Deadline) throws(AnalysisError) {
+        try deadline.check(path: path)
+        guard audio.seconds >= Self.minimumDuration else { throw .tooShort(path: path, seconds: audio.seconds) }
+    }
+
+    /// Decodes `path` into a transform, calling `afterBlock` after each block; stops as soon
+    /// as `deadline` says so: FFmpeg's interrupt callback asks it during blocking reads, the
+    /// decode loop between frames. Fills in `audio`; the caller finishes the transform.
+    private func decode(path: String, deadline: Deadline, timer: inout StageTimer, audio: inout DecodedAudio,
+                        afterBlock: (ConstantQTransform) -> Void) throws(AnalysisError) -> ConstantQTransform {
+        do throws(DecodeError) {
             let decoder = try timer.measure(.open) { () throws(DecodeError) in
                 try AudioDecoder(path: path, sampleRate: kernels.configuration.sampleRate,
                                  shouldAbort: { deadline.stop() != nil })
@@ -65,26 +99,17 @@ public final class FeatureExtractor: Sendable {
                         transform.append(samples)
                     }
                 }
+                afterBlock(transform)
             }
             audio.warnings = decoder.warnings
             audio.seconds = Double(transform.sampleCount) / Double(decoder.sampleRate)
             audio.peak = peak
-            let spectrogram = timer.measure(.transform) { transform.finish(droppingLastFrames: Self.droppedFrames) }
-            // Add the workers' thread time: the wall time above was mostly spent handing
-            // chunks over, while the products ran on other threads beside decoding.
-            timer.add(transform.transformSeconds, to: .transform)
-            try deadline.check(path: path)
-            guard audio.seconds >= Self.minimumDuration else { throw AnalysisError.tooShort(path: path, seconds: audio.seconds) }
-            return spectrogram
-        } catch let error as DecodeError {
+            return transform
+        } catch {
             // Interrupted, the decoder says only that it was asked to stop (or, from inside
             // probing, whatever FFmpeg made of the aborted read); the deadline knows why.
             if deadline.reason != nil { try deadline.check(path: path) }
             throw .decode(error)
-        } catch let error as AnalysisError {
-            throw error
-        } catch {
-            throw .internalError(path: path, reason: "\(error)")
         }
     }
 }

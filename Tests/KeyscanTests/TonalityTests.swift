@@ -39,3 +39,26 @@ import KeyscanCQT
         #expect(Tonality.measure(Spectrogram(bins: 105, frames: 20, values: [Float](repeating: 0, count: 2100))) == 0)
     }
 }
+
+@Suite struct TonalityAccumulatorTests {
+    /// Streamed frame-major a few frames at a time, less the two the model drops, the measure
+    /// is that of the model input.
+    @Test func streamingGivesTheMeasureOfTheModelInput() {
+        let samples = TestSignals.chord(seconds: 5)
+        let transform = ConstantQTransform(kernels: TestSignals.kernels)
+        transform.append(samples)
+        let full = transform.finish()
+        var accumulator = Tonality.Accumulator(bins: full.bins, droppedFrames: 2)
+        var t = 0
+        for size in [1, 5, 3, 40] where t < full.frames {
+            let n = min(size, full.frames - t)
+            accumulator.add(frameMajor: (t..<(t + n)).flatMap { f in (0..<full.bins).map { full[bin: $0, frame: f] } })
+            t += n
+        }
+        let kept = Spectrogram(bins: full.bins, frames: full.frames - 2,
+                               values: (0..<full.bins).flatMap { b in (0..<(full.frames - 2)).map { full[bin: b, frame: $0] } })
+        #expect(t == full.frames)
+        #expect(abs(accumulator.value - Tonality.measure(kept)) < 1e-12)
+        #expect(accumulator.value > Tonality.threshold)
+    }
+}
