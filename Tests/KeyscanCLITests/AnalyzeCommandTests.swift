@@ -98,6 +98,18 @@ import Testing
         #expect(rows[2].hasPrefix("\"\(folder.url.path)/one, two.wav\",ok,"))
     }
 
+    /// Silence has no key, and saying so is an answer, not a failure: exit status 0.
+    @Test func noKeyIsNotAFailure() throws {
+        let folder = try TemporaryFolder()
+        try TestAudio.writeWAV(folder.path("a.wav"), mono: TestAudio.cadence(tonic: 9, minor: true, seconds: 4))
+        try TestAudio.writeWAV(folder.path("b silence.wav"), mono: [Float](repeating: 0, count: 3 * TestAudio.rate))
+        let run = try KeyscanRun.run(["analyze", "--model", model, "--format", "csv", folder.url.path])
+        #expect(run.status == 0, "\(run.stdout)")
+        let rows = run.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.count == 3)
+        #expect(rows.last?.hasPrefix("\(folder.url.path)/b silence.wav,no_key,,,,,3.00,silent,") == true, "\(rows)")
+    }
+
     @Test func profilingGoesToStderrAndLeavesStdoutAlone() throws {
         let folder = try TemporaryFolder()
         try TestAudio.writeWAV(folder.path("t.wav"), mono: TestAudio.cadence(tonic: 4, minor: true, seconds: 4))
