@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),
         .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
+        .testTarget(name: "KeyscanTests", dependencies: ["Keyscan"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI"]),
     ]
 )

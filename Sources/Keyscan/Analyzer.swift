@@ -43,25 +43,57 @@ public final class Analyzer: Sendable {
     }
 
     /// Analyzes one file. Never throws: every failure becomes an error result.
-    public func analyze(path: String, workspace: Workspace, profiling: Bool = false) -> (AnalysisResult, FileProfile) {
+    ///
+    /// - Parameters:
+    ///   - limits: the file's time budget; past it the result is the error `timeout`.
+    ///   - isCancelled: polled as often as the deadline (in FFmpeg's interrupt callback and
+    ///     between decoded frames), from this thread; once it returns true, decoding stops
+    ///     and the result is the error `cancelled`. For a server that abandons requests.
+    public func analyze(path: String, workspace: Workspace, profiling: Bool = false,
+                        limits: AnalysisLimits = .default,
+                        isCancelled: (@Sendable () -> Bool)? = nil) -> (AnalysisResult, FileProfile) {
         var timer = StageTimer(path: path, enabled: profiling)
         let start = ContinuousClock.now
+        let deadline = Deadline(limits: limits, sampleRate: features.kernels.configuration.sampleRate, isCancelled: isCancelled)
         var audio = FeatureExtractor.DecodedAudio()
+        var tonality: Double?
         let outcome: AnalysisResult.Outcome
         do throws(AnalysisError) {
-            let spectrogram = try features.modelInput(path: path, timer: &timer, audio: &audio)
-            let logits: [Float]
-            do {
-                logits = try timer.measure(.model) { () throws(ModelError) in
-                    try model.logits(for: spectrogram, workspaces: workspace.model)
-                }
-            } catch { throw .model(path: path, error) }
-            outcome = .success(KeyEstimate(logits: logits), durationSeconds: audio.seconds)
+            // The network and the tonality measure take the spectrogram as it is computed,
+            // so no stage holds a whole track (memory is the same at 4 minutes and 2 hours).
+            let stream = KeyNetStream(model: model, workspaces: workspace.model, droppedFrames: FeatureExtractor.droppedFrames)
+            var accumulator = Tonality.Accumulator(bins: features.kernels.configuration.binCount,
+                                                   droppedFrames: FeatureExtractor.droppedFrames)
+            var modelSeconds = 0.0
+            try features.streamModelInput(path: path, deadline: deadline, timer: &timer, audio: &audio) { frames in
+                accumulator.add(frameMajor: frames)
+                let start = ContinuousClock.now
+                stream.append(frameMajor: frames)
+                modelSeconds += (ContinuousClock.now - start).seconds
+            }
+            timer.add(modelSeconds, to: .model)
+            let measured = audio.isSilent ? 0 : accumulator.value
+            tonality = measured
+            if audio.isSilent {
+                outcome = .noKey(code: "silent", message: "\(path) is silent (no sample above −100 dBFS)",
+                                 durationSeconds: audio.seconds)
+            } else if measured < Tonality.threshold {
+                outcome = .noKey(code: "no_tonal_content",
+                                 message: String(format: "%@ has no tonal content (tonality %.3f, below %.3f): noise, or no pitched sound",
+                                                 path, measured, Tonality.threshold),
+                                 durationSeconds: audio.seconds)
+            } else {
+                let logits: [Float]
+                do {
+                    logits = try timer.measure(.model) { () throws(ModelError) in try stream.finish() }
+                } catch { throw .model(path: path, error) }
+                outcome = .success(KeyEstimate(logits: logits), durationSeconds: audio.seconds)
+            }
         } catch {
             outcome = .failure(code: error.code, message: error.message)
         }
         timer.finish(total: (ContinuousClock.now - start).seconds, audioSeconds: audio.seconds)
-        return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings), timer.profile)
+        return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings, tonality: tonality), timer.profile)
     }
 }
 
@@ -74,7 +106,12 @@ func fnv1a64(_ data: Data) -> UInt64 {
 public enum AnalysisError: Error, CustomStringConvertible {
     case decode(DecodeError)
     case tooShort(path: String, seconds: Double)
+    /// No sample above −100 dBFS. `analyze` reports it as `no_key`; `features` as this error.
     case silent(path: String)
+    /// The file ran past its `AnalysisLimits`.
+    case timeout(path: String, elapsedSeconds: Double, audioSeconds: Double, limits: AnalysisLimits)
+    /// The caller's `isCancelled` returned true.
+    case cancelled(path: String)
     case model(path: String, ModelError)
     case internalError(path: String, reason: String)
 
@@ -84,6 +121,8 @@ public enum AnalysisError: Error, CustomStringConvertible {
         case .decode(let error): error.code
         case .tooShort: "too_short"
         case .silent: "silent"
+        case .timeout: "timeout"
+        case .cancelled: "cancelled"
         case .model: "model_failed"
         case .internalError: "internal_error"
         }
@@ -95,6 +134,10 @@ public enum AnalysisError: Error, CustomStringConvertible {
         case .tooShort(let path, let seconds):
             String(format: "%@ holds %.2f s of audio; at least %.0f s are needed", path, seconds, FeatureExtractor.minimumDuration)
         case .silent(let path): "\(path) is silent (no sample above −100 dBFS)"
+        case .timeout(let path, let elapsed, let audio, let limits):
+            String(format: "%@: gave up after %.2f s, past its limit of %.2f s (%.2f s + %.2f s per second of audio, %.1f s of audio decoded)",
+                   path, elapsed, limits.budget(audioSeconds: audio), limits.baseSeconds, limits.secondsPerAudioSecond, audio)
+        case .cancelled(let path): "analysis of \(path) was cancelled"
         case .model(let path, let error): "\(path): \(error)"
         case .internalError(let path, let reason): "\(path): \(reason)"
         }

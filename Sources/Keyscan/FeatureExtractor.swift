@@ -10,7 +10,8 @@ public final class FeatureExtractor: Sendable {
     /// Shorter audio is reported as `too_short`: KeyNet needs 8 frames after the 2
     /// dropped ones (1.8 s at 5 frames/s), and a key from less than 2 s means little.
     public static let minimumDuration = 2.0
-    /// A track whose loudest sample stays below this (−100 dBFS) is reported as `silent`.
+    /// A track whose loudest sample stays below this (−100 dBFS) is silent: `analyze`
+    /// reports it as `no_key` (reason `silent`), `features` as an error.
     public static let silenceThreshold: Float = 1e-5
     /// openkeyscan drops the transform's last two frames, mostly centre padding.
     static let droppedFrames = 2
@@ -23,48 +24,104 @@ public final class FeatureExtractor: Sendable {
     }
 
     /// The spectrogram the model sees for `path`: decoded, transformed, the last two frames
-    /// dropped, checked for length and silence. Training features come from here too, so
-    /// the model is trained on exactly what it is later shown.
-    public func modelInput(path: String) throws(AnalysisError) -> Spectrogram {
+    /// dropped, checked for length and silence, within `limits`. Training features come
+    /// from here too, so the model is trained on exactly what it is later shown.
+    public func modelInput(path: String, limits: AnalysisLimits = .default) throws(AnalysisError) -> Spectrogram {
         var timer = StageTimer(path: path, enabled: false)
         var audio = DecodedAudio()
-        return try modelInput(path: path, timer: &timer, audio: &audio)
+        let deadline = Deadline(limits: limits, sampleRate: kernels.configuration.sampleRate, isCancelled: nil)
+        let spectrogram = try modelInput(path: path, deadline: deadline, timer: &timer, audio: &audio)
+        guard !audio.isSilent else { throw .silent(path: path) }
+        return spectrogram
     }
 
     /// What decoding found besides the samples.
     struct DecodedAudio {
         var seconds = 0.0
         var warnings: [String] = []
+        /// The largest sample magnitude.
+        var peak: Float = 0
+
+        var isSilent: Bool { peak < FeatureExtractor.silenceThreshold }
     }
 
-    func modelInput(path: String, timer: inout StageTimer, audio: inout DecodedAudio) throws(AnalysisError) -> Spectrogram {
-        do {
-            let decoder = try timer.measure(.open) { () throws(DecodeError) in try AudioDecoder(path: path) }
+    /// The whole spectrogram of `path`, for `features`: decoded and transformed within
+    /// `deadline`, the last two frames dropped, checked for length.
+    func modelInput(path: String, deadline: Deadline, timer: inout StageTimer,
+                    audio: inout DecodedAudio) throws(AnalysisError) -> Spectrogram {
+        let transform = try decode(path: path, deadline: deadline, timer: &timer, audio: &audio, afterBlock: { _ in })
+        let spectrogram = timer.measure(.transform) { transform.finish(droppingLastFrames: Self.droppedFrames) }
+        // Add the workers' thread time: the wall time above was mostly spent handing
+        // chunks over, while the products ran on other threads beside decoding.
+        timer.add(transform.transformSeconds, to: .transform)
+        try check(path: path, audio: audio, deadline: deadline)
+        return spectrogram
+    }
+
+    /// Streams the model input of `path` to `consume` as the transform computes it, frame-major
+    /// (frames, bins), every frame in order including the two the model never sees (the
+    /// consumer drops them): nothing holds the whole spectrogram, so memory does not grow
+    /// with the track. Checks the length once every frame is out.
+    func streamModelInput(path: String, deadline: Deadline, timer: inout StageTimer, audio: inout DecodedAudio,
+                          consume: ([Float]) -> Void) throws(AnalysisError) {
+        let transform = try decode(path: path, deadline: deadline, timer: &timer, audio: &audio) { transform in
+            consume(transform.takeComputedFrames())
+        }
+        let rest = timer.measure(.transform) { transform.finishTakingFrames().frames }
+        timer.add(transform.transformSeconds, to: .transform)
+        consume(rest)
+        try check(path: path, audio: audio, deadline: deadline)
+    }
+
+    private func check(path: String, audio: DecodedAudio, deadline: Deadline) throws(AnalysisError) {
+        try deadline.check(path: path)
+        guard audio.seconds >= Self.minimumDuration else { throw .tooShort(path: path, seconds: audio.seconds) }
+    }
+
+    /// Decodes `path` into a transform, calling `afterBlock` after each block; stops as soon
+    /// as `deadline` says so: FFmpeg's interrupt callback asks it during blocking reads, the
+    /// decode loop between frames. Fills in `audio`; the caller finishes the transform.
+    private func decode(path: String, deadline: Deadline, timer: inout StageTimer, audio: inout DecodedAudio,
+                        afterBlock: (ConstantQTransform) -> Void) throws(AnalysisError) -> ConstantQTransform {
+        do throws(DecodeError) {
+            let decoder = try timer.measure(.open) { () throws(DecodeError) in
+                try AudioDecoder(path: path, sampleRate: kernels.configuration.sampleRate,
+                                 shouldAbort: { deadline.stop() != nil })
+            }
+            // Abandoned on a throw: its deinit waits for the chunks already handed to workers.
             let transform = ConstantQTransform(kernels: kernels)
             var peak: Float = 0
             while let block = try timer.measure(.decode, { () throws(DecodeError) in try decoder.nextBlock() }) {
+                deadline.add(samples: block.count)
                 timer.measure(.transform) {
                     block.withUnsafeBufferPointer { samples in
                         for s in samples { peak = max(peak, abs(s)) }
                         transform.append(samples)
                     }
                 }
+                afterBlock(transform)
             }
             audio.warnings = decoder.warnings
             audio.seconds = Double(transform.sampleCount) / Double(decoder.sampleRate)
-            let spectrogram = timer.measure(.transform) { transform.finish(droppingLastFrames: Self.droppedFrames) }
-            // Add the workers' thread time: the wall time above was mostly spent handing
-            // chunks over, while the products ran on other threads beside decoding.
-            timer.add(transform.transformSeconds, to: .transform)
-            guard audio.seconds >= Self.minimumDuration else { throw AnalysisError.tooShort(path: path, seconds: audio.seconds) }
-            guard peak >= Self.silenceThreshold else { throw AnalysisError.silent(path: path) }
-            return spectrogram
-        } catch let error as DecodeError {
-            throw .decode(error)
-        } catch let error as AnalysisError {
-            throw error
+            audio.peak = peak
+            return transform
         } catch {
-            throw .internalError(path: path, reason: "\(error)")
+            // Interrupted, the decoder says only that it was asked to stop (or, from inside
+            // probing, whatever FFmpeg made of the aborted read); the deadline knows why.
+            if deadline.reason != nil { try deadline.check(path: path) }
+            throw .decode(error)
+        }
+    }
+}
+
+extension Deadline {
+    /// Throws `timeout` or `cancelled` if the file must stop.
+    func check(path: String) throws(AnalysisError) {
+        switch stop() {
+        case nil: return
+        case .cancelled: throw .cancelled(path: path)
+        case .timeout:
+            throw .timeout(path: path, elapsedSeconds: elapsedSeconds, audioSeconds: audioSeconds, limits: limits)
         }
     }
 }

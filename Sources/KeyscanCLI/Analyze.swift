@@ -14,6 +14,9 @@ struct Analyze: ParsableCommand {
             gets a result, an error result if it cannot be analyzed; the batch always goes on. \
             Results are cached: a file analyzed before with the same model, size and modification \
             time is not analyzed again (its result says "cached": true). \
+            Silence and noise get status no_key, which is not a failure. A file that runs past \
+            --timeout plus --timeout-per-audio-second for each second of audio decoded fails \
+            with error timeout. \
             Exit status: 0 if every file was analyzed, 1 if some failed, 2 for a usage error. \
             Set PROFILE_PERFORMANCE=1 for per-stage timings on stderr.
             """)
@@ -30,10 +33,13 @@ struct Analyze: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress line on stderr (it is shown only when stderr is a terminal).")
     var quiet = false
 
+    @OptionGroup var limitOptions: LimitOptions
+
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
         let analyzer = try Self.analyzer(model: model)
-        let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer), profiling: profiling)
+        let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer),
+                                      limits: limitOptions.limits, profiling: profiling)
         let files = options.files()
 
         let output = ResultWriter(format: format)

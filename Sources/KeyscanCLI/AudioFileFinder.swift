@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Files named on the command line are analyzed whatever their extension (a missing one
 /// gets its own error result). Folders are searched recursively for audio extensions,
-/// skipping hidden entries and any folder already visited (symlink loops).
+/// skipping hidden entries and any folder already visited (symlink loops); a broken or
+/// looping link with an audio extension is kept, so it gets an error result.
 struct AudioFileFinder {
     static let audioExtensions: Set<String> = [
         "mp3", "mp2", "m4a", "m4b", "aac", "mp4", "m4v", "mov", "3gp", "alac", "flac", "wav", "wave",
@@ -43,10 +44,12 @@ struct AudioFileFinder {
         for name in entries.sorted() where !name.hasPrefix(".") {
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }  // dangling link
-            if isDirectory.boolValue {
+            let isAudio = Self.audioExtensions.contains((name as NSString).pathExtension.lowercased())
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                 walk(path, into: &found, visited: &visited)
-            } else if Self.audioExtensions.contains((name as NSString).pathExtension.lowercased()) {
+            } else if isAudio {
+                // Includes links that lead nowhere or loop: they get their own error result
+                // (file_not_found, symlink_loop) rather than vanishing from the library.
                 found.insert(path)
             }
         }

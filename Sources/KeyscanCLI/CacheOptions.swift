@@ -30,6 +30,7 @@ struct CacheOptions: ParsableArguments {
 struct LibraryAnalyzer: Sendable {
     let analyzer: Analyzer
     let cache: BestEffortCache
+    let limits: AnalysisLimits
     let profiling: Bool
 
     /// The result, and the timings if it was analyzed now.
@@ -37,7 +38,8 @@ struct LibraryAnalyzer: Sendable {
                 isCancelled: (@Sendable () -> Bool)? = nil) -> (AnalysisResult, FileProfile?) {
         let lookup = cache.lookup(path: path)
         if case .hit(let result) = lookup { return (result, nil) }
-        let (result, profile) = analyzer.analyze(path: path, workspace: workspace, profiling: profiling)
+        let (result, profile) = analyzer.analyze(path: path, workspace: workspace, profiling: profiling,
+                                                 limits: limits, isCancelled: isCancelled)
         if case .miss(let file) = lookup, !(isCancelled?() ?? false) { cache.keep(result, for: file) }
         return (result, profile)
     }

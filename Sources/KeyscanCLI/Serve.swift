@@ -30,6 +30,7 @@ struct Serve: ParsableCommand {
     var device: String?
 
     @OptionGroup var cacheOptions: CacheOptions
+    @OptionGroup var limitOptions: LimitOptions
 
     @Option(help: ArgumentHelp("Seconds between heartbeats.", visibility: .hidden))
     var heartbeatInterval = 30.0
@@ -43,7 +44,8 @@ struct Serve: ParsableCommand {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
         if let device, device != "cpu" { Stderr.write("keyscan serve: --device \(device) ignored: keyscan runs on the CPU") }
         let analyzer = try Analyze.analyzer(model: model)
-        let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer), profiling: profiling)
+        let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer),
+                                      limits: limitOptions.limits, profiling: profiling)
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
         // Cores not taken by a worker of their own help each file's transform and network.
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)

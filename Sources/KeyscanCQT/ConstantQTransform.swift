@@ -17,6 +17,8 @@ public final class ConstantQTransform {
     private var signals: [SampleBuffer]
     private let resamplers: [HalfRateResampler]
     private var nextFrame = 0
+    /// Frames already handed out by `takeComputedFrames`.
+    private var takenFrames = 0
     private var finished = false
     private let results = ChunkResults()
     private let group = DispatchGroup()
@@ -34,6 +36,11 @@ public final class ConstantQTransform {
         resamplers = (1..<levels).map { _ in HalfRateResampler() }
         slots = DispatchSemaphore(value: maxChunksInFlight ?? max(2, ProcessInfo.processInfo.activeProcessorCount))
     }
+
+    /// A transform abandoned mid-file (the file timed out or failed to decode) still has
+    /// chunks on the workers; wait for them, so no work of a finished file outlives it.
+    /// At most `maxChunksInFlight` chunks of milliseconds each.
+    deinit { group.wait() }
 
     /// Appends samples at the configuration's sample rate.
     public func append(_ samples: UnsafeBufferPointer<Float>) {
@@ -67,6 +74,33 @@ public final class ConstantQTransform {
     /// Frame count as librosa's: the fewest any octave has, `1 + length // hop` each, less
     /// `droppingLastFrames` (openkeyscan drops two, mostly centre padding, before the model).
     public func finish(droppingLastFrames dropped: Int = 0) -> Spectrogram {
+        precondition(takenFrames == 0, "ConstantQTransform: finish after takeComputedFrames; use finishTakingFrames")
+        let total = flushAndWait()
+        return results.assemble(frames: max(0, total - dropped), bins: kernels.configuration.binCount)
+    }
+
+    /// The frames computed since the last call, in order, frame-major: (frames, bins), frame
+    /// t's bin b at `t * bins + b`. For a consumer that keeps only a window of the track
+    /// (`KeyNetStream`), so that nothing holds the whole spectrogram; empty while the next
+    /// frame is still on a worker. Once used, end with `finishTakingFrames`, not `finish`.
+    public func takeComputedFrames() -> [Float] {
+        let frames = results.take(from: takenFrames, bins: kernels.configuration.binCount)
+        takenFrames += frames.count / kernels.configuration.binCount
+        return frames
+    }
+
+    /// Ends the input as `finish` does, and returns the frames not taken yet, frame-major,
+    /// with the track's frame count (`finish`'s, before any dropped).
+    public func finishTakingFrames() -> (frames: [Float], total: Int) {
+        let total = flushAndWait()
+        let rest = takeComputedFrames()
+        precondition(takenFrames == total, "ConstantQTransform: \(takenFrames) of \(total) frames taken")
+        return (rest, total)
+    }
+
+    /// Flushes the downsamplers, dispatches the last chunks, waits for every chunk; the
+    /// frame count.
+    private func flushAndWait() -> Int {
         precondition(!finished, "ConstantQTransform: finish called twice")
         finished = true
         var carried: [Float] = []  // the previous level's last samples, not yet fed onward
@@ -80,7 +114,7 @@ public final class ConstantQTransform {
         let total = plans.map { 1 + signals[$0.halvings].end / $0.hop }.min() ?? 0
         dispatchReadyChunks(upTo: total, final: true)
         group.wait()
-        return results.assemble(frames: max(0, total - dropped), bins: kernels.configuration.binCount)
+        return total
     }
 
     /// Seconds of CPU time the chunk workers have spent, summed over threads.

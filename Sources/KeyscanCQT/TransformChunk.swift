@@ -97,6 +97,20 @@ final class ChunkResults: @unchecked Sendable {
         lock.withLock { Double(busy.components.seconds) + Double(busy.components.attoseconds) * 1e-18 }
     }
 
+    /// The chunks that follow on from frame `first` without a gap, removed and joined
+    /// frame-major: (frames, bins).
+    func take(from first: Int, bins: Int) -> [Float] {
+        lock.withLock {
+            var joined: [Float] = []
+            var next = first
+            while let chunk = chunks.removeValue(forKey: next) {
+                joined += chunk
+                next += chunk.count / bins
+            }
+            return joined
+        }
+    }
+
     /// The (bins, frames) spectrogram of the first `total` frames, from the frame-major
     /// chunks; each chunk is released once copied, so the two never both fill memory.
     func assemble(frames total: Int, bins: Int) -> Spectrogram {

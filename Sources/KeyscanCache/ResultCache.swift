@@ -104,13 +104,13 @@ public final class ResultCache: Sendable {
     /// permissions, timeouts and cancellations depend on the moment, not on the file.
     public static func isWorthKeeping(_ result: AnalysisResult) -> Bool {
         switch result.outcome {
-        case .success: true
+        case .success, .noKey: true
         case .failure(let code, _): deterministicFailures.contains(code)
         }
     }
 
     static let deterministicFailures: Set<String> = [
-        "not_audio", "no_audio_stream", "unsupported_codec", "decode_failed", "too_short", "silent",
+        "not_audio", "no_audio_stream", "unsupported_codec", "decode_failed", "too_short",
     ]
 
     private static func describe(_ error: any Error) -> String {

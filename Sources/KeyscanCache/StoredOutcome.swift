@@ -12,14 +12,21 @@ struct StoredOutcome: Codable, Equatable {
     var code: String?
     var message: String?
     var warnings: [String]
+    var tonality: Double?
 
     init(_ result: AnalysisResult) {
         path = result.path
         warnings = result.warnings
+        tonality = result.tonality
         switch result.outcome {
         case .success(let estimate, let duration):
             status = "ok"
             probabilities = estimate.probabilities
+            durationSeconds = duration
+        case .noKey(let code, let message, let duration):
+            status = "no_key"
+            self.code = code
+            self.message = message
             durationSeconds = duration
         case .failure(let code, let message):
             status = "error"
@@ -36,6 +43,10 @@ struct StoredOutcome: Codable, Equatable {
         case "ok":
             guard let probabilities, probabilities.count == MusicalKey.all.count, let durationSeconds else { return nil }
             outcome = .success(KeyEstimate(probabilities: probabilities), durationSeconds: durationSeconds)
+        case "no_key":
+            guard let code, let message, let durationSeconds else { return nil }
+            outcome = .noKey(code: code, message: message.replacingOccurrences(of: self.path, with: path),
+                             durationSeconds: durationSeconds)
         case "error":
             guard let code, let message else { return nil }
             outcome = .failure(code: code, message: message.replacingOccurrences(of: self.path, with: path))
@@ -43,7 +54,7 @@ struct StoredOutcome: Codable, Equatable {
             return nil
         }
         let warnings = warnings.map { $0.replacingOccurrences(of: self.path, with: path) }
-        return AnalysisResult(path: path, outcome: outcome, warnings: warnings, isCached: true)
+        return AnalysisResult(path: path, outcome: outcome, warnings: warnings, tonality: tonality, isCached: true)
     }
 
     var json: String {

@@ -29,8 +29,21 @@ public final class AudioDecoder {
     private enum Stage { case reading, draining, finished }
     private var stage = Stage.reading
     private var decodedFrames = 0
+    /// Packets of the audio stream handed to the decoder, and how many of them it rejected.
+    private var sentPackets = 0
     private var skippedPackets = 0
     private var lastSkipped: FFmpegError?
+    /// Mono samples returned so far, at `sampleRate`.
+    public private(set) var sampleCount = 0
+    /// Whether `source.duration` came from the file's header rather than a bitrate guess.
+    private let durationIsDeclared: Bool
+
+    /// The most of a file's packets that may be corrupt: past half, what decodes is
+    /// fragments of a damaged file rather than the track, and a key from it means little.
+    public static let maximumCorruptFraction = 0.5
+    /// A file that decodes to less than this share of the duration its header declares
+    /// gets a warning: it was probably cut short (an interrupted download).
+    public static let truncationWarningFraction = 0.9
 
     /// Opens and probes `path`, picks its best audio stream, opens the decoder and
     /// sets up the resampler. Nothing is decoded until `nextBlock`.
@@ -66,6 +79,7 @@ public final class AudioDecoder {
             frame = try Frame()
         } catch { throw DecodeError(decoding: path, error) }
 
+        durationIsDeclared = !format.durationIsBitrateEstimate
         source = AudioSourceInfo(
             container: format.name, codec: stream.codecName,
             sampleRate: codec.format.sampleRate, channels: codec.format.channels,
@@ -83,6 +97,7 @@ public final class AudioDecoder {
         while block.count < Self.preferredBlockSize && stage != .finished {
             try step(into: &block)
         }
+        sampleCount += block.count
         return block.isEmpty ? nil : block
     }
 
@@ -111,6 +126,7 @@ public final class AudioDecoder {
             defer { packet.unref() }
             // Discarded streams rarely reach here (cover art queued at open does).
             guard packet.streamIndex == streamIndex else { continue }
+            sentPackets += 1
             do { try codec.send(packet) }
             catch { try skip(error) }
             return
@@ -157,16 +173,34 @@ public final class AudioDecoder {
         } catch { throw DecodeError(decoding: path, error) }
     }
 
+    /// Flushes the resampler and judges what decoding got past: no frame at all, or more
+    /// than `maximumCorruptFraction` of the packets rejected, fails the file; fewer
+    /// rejections, or much less audio than the header declared, become warnings.
     private func finish(into block: inout [Float]) throws(DecodeError) {
         stage = .finished
         if let lastSkipped {
             if decodedFrames == 0 {
                 throw .decodeFailed(path: path, reason: "\(lastSkipped.description); no packet decoded")
             }
+            if Double(skippedPackets) > Self.maximumCorruptFraction * Double(max(sentPackets, 1)) {
+                throw .decodeFailed(path: path, reason: "\(skippedPackets) of \(sentPackets) packets are corrupt "
+                                    + "(last: \(lastSkipped.description)); too little of the file decodes")
+            }
             let packets = skippedPackets == 1 ? "packet" : "packets"
-            warnings.append("skipped \(skippedPackets) corrupt \(packets) (last: \(lastSkipped.description))")
+            warnings.append("skipped \(skippedPackets) corrupt \(packets) of \(sentPackets) (last: \(lastSkipped.description))")
         }
         do { try resampler.flush(into: &block) }
         catch { throw DecodeError(decoding: path, error) }
+        let decoded = Double(sampleCount + block.count) / Double(sampleRate)
+        // The second condition spares short files the few frames of encoder delay and padding.
+        if durationIsDeclared, let declared = source.duration,
+           decoded < Self.truncationWarningFraction * declared, declared - decoded > 1 {
+            warnings.append("header declares \(tenths(declared)) s but only \(tenths(decoded)) s decoded (truncated file?)")
+        }
     }
+}
+
+/// "12.3": seconds to one decimal, without Foundation's String(format:).
+private func tenths(_ seconds: Double) -> String {
+    "\((seconds * 10).rounded() / 10)"
 }

@@ -4,6 +4,11 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case fileNotFound(path: String)
     case permissionDenied(path: String)
     case isDirectory(path: String)
+    /// A symbolic link that leads back to itself (stat's ELOOP).
+    case symlinkLoop(path: String)
+    /// A FIFO, socket or device: `kind` says which. Never opened, since open() on a FIFO
+    /// would block for good.
+    case notAFile(path: String, kind: String)
     /// Nothing FFmpeg reads as audio: probing failed, an empty file, a still image.
     case notAudio(path: String, reason: String)
     /// A container FFmpeg reads, without an audio stream: a video without sound.
@@ -23,6 +28,8 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .fileNotFound: "file_not_found"
         case .permissionDenied: "permission_denied"
         case .isDirectory: "is_directory"
+        case .symlinkLoop: "symlink_loop"
+        case .notAFile: "not_a_file"
         case .notAudio: "not_audio"
         case .noAudioStream: "no_audio_stream"
         case .unsupportedCodec: "unsupported_codec"
@@ -37,6 +44,8 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .fileNotFound(let path): "no such file: \(path)"
         case .permissionDenied(let path): "permission denied: cannot read \(path)"
         case .isDirectory(let path): "\(path) is a directory, not an audio file"
+        case .symlinkLoop(let path): "\(path) is a symbolic link that loops back on itself"
+        case .notAFile(let path, let kind): "\(path) is \(kind), not a regular file; it was not opened"
         case .notAudio(let path, let reason): "\(path) is not audio that FFmpeg can read (\(reason))"
         case .noAudioStream(let path): "\(path) has no audio stream"
         case .unsupportedCodec(let path, let codec): "\(path): no decoder for codec \"\(codec)\""

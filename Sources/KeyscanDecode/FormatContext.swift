@@ -37,6 +37,13 @@ final class FormatContext {
         return Double(microseconds) / Double(AV_TIME_BASE)
     }
 
+    /// Whether `duration` was only guessed from the bitrate and the file's size (MP3
+    /// without a Xing/Info header, raw AAC): such a guess shrinks with a truncated file,
+    /// and is off for variable bitrates, so it says nothing about missing audio.
+    var durationIsBitrateEstimate: Bool {
+        av_fmt_ctx_get_duration_estimation_method(context) == AVFMT_DURATION_FROM_BITRATE
+    }
+
     private var streams: UnsafeBufferPointer<UnsafeMutablePointer<AVStream>?> {
         guard let streams = context.pointee.streams else { return UnsafeBufferPointer(start: nil, count: 0) }
         return UnsafeBufferPointer(start: streams, count: Int(context.pointee.nb_streams))

@@ -81,13 +81,18 @@ public final class KeyNet: Sendable {
 
     /// One tile through all layers; leaves its interior class sums in `workspace.tileSums`
     /// and returns the last layer's map (24, 13, tile width / 8), valid until the next call.
+    /// `input` is (105, `frames`) bin-major and starts at track frame `firstFrame` (0 for a
+    /// whole spectrogram, more for `KeyNetStream`'s window).
     @discardableResult
-    func forward(_ tile: TimeTile, input: UnsafePointer<Float>, frames: Int, workspace: KeyNetWorkspace) -> UnsafePointer<Float> {
+    func forward(_ tile: TimeTile, input: UnsafePointer<Float>, frames: Int, firstFrame: Int = 0,
+                 workspace: KeyNetWorkspace) -> UnsafePointer<Float> {
         precondition(tile.inputFrames.count <= workspace.reservedTileWidth, "tile wider than the workspace was reserved for")
+        precondition(tile.inputFrames.lowerBound >= firstFrame && tile.inputFrames.upperBound - firstFrame <= frames,
+                     "tile \(tile.inputFrames) outside the input's frames")
         var x = workspace.ping, y = workspace.pong
         var height = KeyNetConfig.inputBins, width = tile.inputFrames.count
         for bin in 0..<height {   // x(1, H, width) ← the tile's frames
-            (x + bin * width).update(from: input + bin * frames + tile.inputFrames.lowerBound, count: width)
+            (x + bin * width).update(from: input + bin * frames + tile.inputFrames.lowerBound - firstFrame, count: width)
         }
         for layer in weights.layers {
             convolution(y, x, layer, height: height, width: width, cols: workspace.cols, colsCapacity: workspace.colsCapacity)

@@ -1,7 +1,11 @@
-/// What keyscan reports for one file: a key, or why there is none.
+/// What keyscan reports for one file: a key, no key (the audio has none to give), or why
+/// the file could not be analyzed.
 public struct AnalysisResult: Sendable, Equatable {
     public enum Outcome: Sendable, Equatable {
         case success(KeyEstimate, durationSeconds: Double)
+        /// The file was analyzed, but holds nothing with a key: `code` is "silent" or
+        /// "no_tonal_content". Not a failure: the answer is that there is no key.
+        case noKey(code: String, message: String, durationSeconds: Double)
         case failure(code: String, message: String)
     }
 
@@ -9,17 +13,27 @@ public struct AnalysisResult: Sendable, Equatable {
     public let outcome: Outcome
     /// Problems that did not stop the analysis (e.g. corrupt packets skipped).
     public let warnings: [String]
+    /// How much pitched sound the track holds (`Tonality` in the Keyscan module): about 0
+    /// for noise, 0.06–0.4 for music. Nil when the file was not decoded to the end.
+    public let tonality: Double?
     /// True when the result came from the cache instead of a fresh analysis.
     public var isCached: Bool
 
-    public init(path: String, outcome: Outcome, warnings: [String] = [], isCached: Bool = false) {
+    public init(path: String, outcome: Outcome, warnings: [String] = [], tonality: Double? = nil, isCached: Bool = false) {
         self.path = path
         self.outcome = outcome
         self.warnings = warnings
+        self.tonality = tonality
         self.isCached = isCached
     }
 
+    /// Whether the file got a key.
     public var succeeded: Bool {
         if case .success = outcome { true } else { false }
+    }
+
+    /// Whether the file could not be analyzed (an error result); `noKey` is not a failure.
+    public var failed: Bool {
+        if case .failure = outcome { true } else { false }
     }
 }

@@ -55,6 +55,12 @@ extension AnalysisResult {
                 })),
                 ("duration_s", .number(duration, decimals: 2)),
             ]
+            if let tonality { fields.append(("tonality", .number(tonality, decimals: 4))) }
+        case .noKey(let code, let message, let duration):
+            fields += [("status", .string("no_key")),
+                       ("reason", .object([("code", .string(code)), ("message", .string(message))])),
+                       ("duration_s", .number(duration, decimals: 2))]
+            if let tonality { fields.append(("tonality", .number(tonality, decimals: 4))) }
         case .failure(let code, let message):
             fields += [("status", .string("error")),
                        ("error", .object([("code", .string(code)), ("message", .string(message))]))]
@@ -72,6 +78,8 @@ extension AnalysisResult {
             let key = estimate.key
             cells = [path, "ok", key.name, key.camelot, key.openKey,
                      String(format: "%.4f", estimate.confidence), String(format: "%.2f", duration), "", ""]
+        case .noKey(let code, let message, let duration):
+            cells = [path, "no_key", "", "", "", "", String(format: "%.2f", duration), code, message]
         case .failure(let code, let message):
             cells = [path, "error", "", "", "", "", "", code, message]
         }

@@ -36,6 +36,19 @@ public enum ServerReply {
                 ("alternatives", result.json.field("alternatives") ?? .array([])),
                 ("duration_s", .number(duration, decimals: 2)),
             ]
+        case .noKey(let code, let message, let duration):
+            // openkeyscan's clients know success and error; a track without a key is not a
+            // success for them, and the reason says why.
+            fields += [
+                ("status", .string("error")),
+                ("error", .string(message)),
+                ("filename", .string(fileName(result.path))),
+                ("generation", .int(generation)),
+                ("path", .string(result.path)),
+                ("error_code", .string(code)),
+                ("no_key", .bool(true)),
+                ("duration_s", .number(duration, decimals: 2)),
+            ]
         case .failure(let code, let message):
             fields += [
                 ("status", .string("error")),
@@ -47,6 +60,7 @@ public enum ServerReply {
                 ("error_code", .string(code)),
             ]
         }
+        if let tonality = result.tonality { fields.append(("tonality", .number(tonality, decimals: 4))) }
         if !result.warnings.isEmpty { fields.append(("warnings", .array(result.warnings.map { .string($0) }))) }
         if result.isCached { fields.append(("cached", .bool(true))) }
         return .object(fields)

@@ -52,8 +52,11 @@ import Testing
             let duration = try #require(r["duration_s"] as? Double)
             #expect(abs(duration - 6) < 0.1, "\(name) lasts 6 s, got \(duration)")
         }
+        let silent = try #require(byName["silent.wav"])
+        #expect(silent["status"] as? String == "no_key")
+        #expect((silent["reason"] as? [String: Any])?["code"] as? String == "silent")
         let expectedErrors = ["empty.mp3": "not_audio", "noise-bytes.mp3": "not_audio", "short.wav": "too_short",
-                              "silent.wav": "silent", "not-there.mp3": "file_not_found"]
+                              "not-there.mp3": "file_not_found"]
         for (name, code) in expectedErrors {
             let r = try #require(byName[name])
             #expect(r["status"] as? String == "error")
@@ -95,6 +98,18 @@ import Testing
         #expect(rows[2].hasPrefix("\"\(folder.url.path)/one, two.wav\",ok,"))
     }
 
+    /// Silence has no key, and saying so is an answer, not a failure: exit status 0.
+    @Test func noKeyIsNotAFailure() throws {
+        let folder = try TemporaryFolder()
+        try TestAudio.writeWAV(folder.path("a.wav"), mono: TestAudio.cadence(tonic: 9, minor: true, seconds: 4))
+        try TestAudio.writeWAV(folder.path("b silence.wav"), mono: [Float](repeating: 0, count: 3 * TestAudio.rate))
+        let run = try KeyscanRun.run(["analyze", "--model", model, "--format", "csv", folder.url.path])
+        #expect(run.status == 0, "\(run.stdout)")
+        let rows = run.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.count == 3)
+        #expect(rows.last?.hasPrefix("\(folder.url.path)/b silence.wav,no_key,,,,,3.00,silent,") == true, "\(rows)")
+    }
+
     @Test func profilingGoesToStderrAndLeavesStdoutAlone() throws {
         let folder = try TemporaryFolder()
         try TestAudio.writeWAV(folder.path("t.wav"), mono: TestAudio.cadence(tonic: 4, minor: true, seconds: 4))
@@ -113,6 +128,9 @@ import Testing
         (["analyze", "--format", "xml", "x.mp3"], "format"),
         (["analyze", "--model", "/no/such/model.safetensors", "x.mp3"], "model"),
         (["analyse", "x.mp3"], "analyse"),
+        (["analyze", "--timeout", "0", "x.mp3"], "--timeout"),
+        (["analyze", "--timeout", "-5", "x.mp3"], "--timeout"),
+        (["analyze", "--timeout-per-audio-second", "-1", "x.mp3"], "--timeout-per-audio-second"),
     ])
     func usageErrorsExitTwo(arguments: [String], mention: String) throws {
         let run = try KeyscanRun.run(arguments)
@@ -144,7 +162,8 @@ import Testing
     @Test func helpDescribesTheCommand() throws {
         let run = try KeyscanRun.run(["analyze", "--help"])
         #expect(run.status == 0)
-        for word in ["--format", "--jobs", "--model", "json", "jsonl", "csv", "PROFILE_PERFORMANCE"] {
+        for word in ["--format", "--jobs", "--model", "--timeout", "--timeout-per-audio-second", "no_key", "json", "jsonl", "csv",
+                     "PROFILE_PERFORMANCE"] {
             #expect(run.stdout.contains(word), "help lacks \(word)")
         }
     }

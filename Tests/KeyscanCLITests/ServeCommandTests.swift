@@ -109,6 +109,30 @@ import Testing
         #expect(generations[0].filter { answered[$0] != nil }.count < 30, "a reset right after 30 long requests drops some")
     }
 
+    @Test func aResetStopsTheFileBeingAnalyzed() throws {
+        let folder = try TemporaryFolder()
+        // 15 min of 8 kHz audio: seconds of work, so a reset finds it running.
+        let long = folder.path("long.wav")
+        try BadInputBatchTests.writeUnsigned8BitWAV(long, rate: 8000, seconds: 900)
+        let server = try ServerProcess(["serve", "--model", model, "--workers", "1", "--no-cache"])
+        #expect(server.wait { $0.contains { $0["type"] as? String == "ready" } })
+
+        server.send(id: "old", path: long.path)
+        usleep(300_000)
+        let reset = ContinuousClock.now
+        server.send(#"{"type": "reset"}"#)
+        #expect(server.wait { $0.contains { $0["type"] as? String == "reset_idle" } })
+        let drained = ContinuousClock.now - reset
+        // The same file in full, in the same run and under the same load, for comparison.
+        server.send(id: "new", path: long.path)
+        #expect(server.wait { $0.contains { $0["id"] as? String == "new" } })
+        let full = ContinuousClock.now - reset - drained
+        #expect(server.finish() == 0)
+
+        #expect(server.replies.map { $0["id"] as? String } == ["new"])
+        #expect(drained < full / 3, "reset_idle after \(drained); analyzing the file takes \(full)")
+    }
+
     @Test func heartbeatsKeepComing() throws {
         let server = try ServerProcess(["serve", "--model", model, "--heartbeat-interval", "0.2"])
         #expect(server.wait(timeout: 30) { $0.filter { $0["type"] as? String == "heartbeat" }.count >= 3 })

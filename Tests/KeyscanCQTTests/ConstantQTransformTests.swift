@@ -104,6 +104,30 @@ func transform(_ samples: [Float], blockSize: Int = 44100, framesPerChunk: Int =
         }
     }
 
+    /// Frames taken as they are computed (for the streaming network) are exactly `finish`'s,
+    /// in order, each once, frame-major.
+    @Test func framesTakenAlongTheWayAreFinishsFrames() throws {
+        let samples = try CQTFixture.load("chord").samples
+        let reference = transform(samples, blockSize: 4096, framesPerChunk: 4)
+        let cqt = ConstantQTransform(kernels: sharedKernels, framesPerChunk: 4)
+        var taken: [Float] = []
+        var start = 0
+        while start < samples.count {
+            let end = min(samples.count, start + 4096)
+            samples[start..<end].withUnsafeBufferPointer { cqt.append($0) }
+            taken += cqt.takeComputedFrames()
+            start = end
+        }
+        #expect(!taken.isEmpty, "frames come out before the end")
+        let (rest, total) = cqt.finishTakingFrames()
+        taken += rest
+        #expect(total == reference.frames)
+        #expect(taken.count == reference.bins * reference.frames)
+        let bins = reference.bins
+        let mismatched = (0..<total).filter { t in (0..<bins).contains { taken[t * bins + $0] != reference[bin: $0, frame: t] } }
+        #expect(mismatched.isEmpty, "frames \(mismatched.prefix(5))")
+    }
+
     @Test func sinePeaksInItsBin() {
         // Bin k is centred on 65·2^(k/24) Hz; 440 Hz lies 66.2 bins above 65 Hz.
         let samples = (0..<(3 * 44100)).map { Float(0.5 * sin(2 * Double.pi * 440 * Double($0) / 44100)) }

@@ -20,6 +20,31 @@ import KeyscanDecode
         #expect(throws: DecodeError.isDirectory(path: path)) { try AudioDecoder(path: path) }
     }
 
+    @Test func namedPipeIsRefusedWithoutOpeningIt() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("pipe.mp3")
+        #expect(mkfifo(path, 0o644) == 0)
+
+        // Opening a FIFO with no writer would block this test for good.
+        #expect(throws: DecodeError.notAFile(path: path, kind: "a named pipe (FIFO)")) { try AudioDecoder(path: path) }
+    }
+
+    @Test func characterDeviceIsRefused() {
+        // /dev/zero would decode as raw PCM for ever, if a demuxer took it.
+        #expect(throws: DecodeError.notAFile(path: "/dev/zero", kind: "a character device")) {
+            try AudioDecoder(path: "/dev/zero")
+        }
+    }
+
+    @Test func symlinkLoop() throws {
+        let directory = try TemporaryDirectory()
+        let a = directory.path("a.mp3"), b = directory.path("b.mp3")
+        try FileManager.default.createSymbolicLink(atPath: a, withDestinationPath: b)
+        try FileManager.default.createSymbolicLink(atPath: b, withDestinationPath: a)
+
+        #expect(throws: DecodeError.symlinkLoop(path: a)) { try AudioDecoder(path: a) }
+    }
+
     @Test func emptyFile() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("empty.mp3")
@@ -89,6 +114,83 @@ import KeyscanDecode
         #expect(abs(zeroCrossingFrequency(samples, sampleRate: 44100) - 440) < 0.5)
     }
 
+    @Test func truncatedMP3WarnsThatItsHeaderPromisedMore() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("half.mp3")
+        // LAME's Info header records the frame count, so FFmpeg knows the full length.
+        try ffmpeg(sineInput(seconds: 6) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
+
+        let (samples, decoder) = try decodeAll(path)
+
+        #expect(abs(Double(samples.count) / 44100 - 3) < 0.1)
+        #expect(decoder.warnings == ["header declares 6.0 s but only 3.0 s decoded (truncated file?)"])
+    }
+
+    @Test func headerClaimingFarMoreThanTheFileHolds() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("liar.mp3")
+        try ffmpeg(sineInput(seconds: 3) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        try claimFrames(23_000, inInfoHeaderOf: path)  // 23000 × 1152 samples: 600.8 s
+
+        let (samples, decoder) = try decodeAll(path)
+
+        #expect(abs(Double(samples.count) / 44100 - 3) < 0.1, "the audio that is there decodes")
+        #expect(decoder.warnings == ["header declares 600.8 s but only 3.0 s decoded (truncated file?)"])
+    }
+
+    @Test func wholeFilesHaveNoTruncationWarning() throws {
+        let directory = try TemporaryDirectory()
+        for (name, codec) in [("a.mp3", "libmp3lame"), ("a.ogg", "libvorbis"), ("a.m4a", "aac"), ("a.flac", "flac")] {
+            let path = directory.path(name)
+            try ffmpeg(sineInput(seconds: 3) + ["-c:a", codec, path])
+            #expect(try decodeAll(path).decoder.warnings.isEmpty, "\(name)")
+        }
+    }
+
+    @Test func mostlyCorruptFileFails() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("wrecked.mp3")
+        try ffmpeg(sineInput(seconds: 4) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        // Keep each frame's 4-byte header, so the demuxer still finds the packets, and
+        // garble every payload after the first 10 frames (192 kb/s frames are 626–627 bytes).
+        let noise = pseudoRandomBytes(bytes.count, seed: 11)
+        var frame = 0, i = 0
+        while i + 4 < bytes.count {
+            guard bytes[i] == 0xFF, bytes[i + 1] & 0xE0 == 0xE0 else { i += 1; continue }
+            let length = bytes[i + 2] & 0x02 == 0 ? 626 : 627
+            if frame > 10 { for j in (i + 4)..<min(i + length, bytes.count) { bytes[j] = noise[j] } }
+            frame += 1
+            i += length
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        do {
+            _ = try decodeAll(path)
+            Issue.record("a file whose packets are nearly all garbage decoded")
+        } catch {
+            guard case .decodeFailed(_, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("packets are corrupt"), "\(reason)")
+        }
+    }
+
+    @Test func readOnlyFileInReadOnlyFolder() throws {
+        let directory = try TemporaryDirectory()
+        let folder = directory.path("ro")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let path = folder + "/tone.flac"
+        try ffmpeg(sineInput(seconds: 1) + ["-c:a", "flac", path])
+        chmod(path, 0o444)
+        chmod(folder, 0o555)
+        defer { chmod(folder, 0o755) }  // so the temporary directory can be removed
+
+        #expect(try decodeAll(path).samples.count == 44100)
+        // Nothing was written: no side file, the file itself untouched.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["tone.flac"])
+    }
+
     @Test(.enabled(if: getuid() != 0, "root reads any file"))
     func unreadableFile() throws {
         let directory = try TemporaryDirectory()
@@ -105,6 +207,8 @@ import KeyscanDecode
             (.fileNotFound(path: path), "file_not_found"),
             (.permissionDenied(path: path), "permission_denied"),
             (.isDirectory(path: path), "is_directory"),
+            (.symlinkLoop(path: path), "symlink_loop"),
+            (.notAFile(path: path, kind: "a socket"), "not_a_file"),
             (.notAudio(path: path, reason: "empty file"), "not_audio"),
             (.noAudioStream(path: path), "no_audio_stream"),
             (.unsupportedCodec(path: path, codec: "xyz"), "unsupported_codec"),
@@ -120,6 +224,16 @@ import KeyscanDecode
         }
         #expect(DecodeError.decodeFailed(path: path, reason: "avcodec_send_packet: Invalid data").message
             .contains("avcodec_send_packet: Invalid data"))
+    }
+
+    /// Overwrites the frame count in the LAME Info (or Xing) header of an MP3.
+    private func claimFrames(_ frames: UInt32, inInfoHeaderOf path: String) throws {
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let tags = [Array("Info".utf8), Array("Xing".utf8)]
+        let at = try #require((0..<(bytes.count - 12)).first { i in tags.contains { Array(bytes[i..<(i + 4)]) == $0 } })
+        #expect(bytes[at + 7] & 1 == 1, "the frame-count field is present")
+        for k in 0..<4 { bytes[at + 8 + k] = UInt8(truncatingIfNeeded: frames >> (8 * UInt32(3 - k))) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
     /// True when decoding `path` throws `.notAudio`, whatever the reason's wording.

@@ -10,6 +10,9 @@ import Testing
         return AnalysisResult(path: "/music/a \"quoted\", track.mp3",
                               outcome: .success(KeyEstimate(logits: logits), durationSeconds: 241.25))
     }()
+    let noise = AnalysisResult(path: "/music/hiss.wav",
+                               outcome: .noKey(code: "no_tonal_content", message: "no tonal content", durationSeconds: 12.5),
+                               tonality: 0.0042)
     let failed = AnalysisResult(path: "/music/😀 日本.mp3",
                                 outcome: .failure(code: "not_audio", message: "no\nformat"))
 
@@ -27,6 +30,20 @@ import Testing
         let order = ["\"path\"", "\"status\"", "\"key\"", "\"camelot\"", "\"openkey\"", "\"confidence\"", "\"alternatives\"", "\"duration_s\""]
         let positions = order.map { text.range(of: $0)!.lowerBound }
         #expect(positions == positions.sorted())
+    }
+
+    @Test func tonalityFollowsTheDurationWhenMeasured() throws {
+        let measured = AnalysisResult(path: ok.path, outcome: ok.outcome, tonality: 0.23456)
+        let text = measured.json.serialized
+        #expect(text.hasSuffix("\"duration_s\": 241.25, \"tonality\": 0.2346}"))
+        #expect(!ok.json.serialized.contains("tonality"), "absent when not measured")
+    }
+
+    @Test func noKeyIsItsOwnStatusWithAReason() throws {
+        let text = noise.json.serialized
+        #expect(text == #"{"path": "/music/hiss.wav", "status": "no_key", "reason": {"code": "no_tonal_content", "message": "no tonal content"}, "duration_s": 12.50, "tonality": 0.0042}"#)
+        #expect(!noise.failed && !noise.succeeded, "neither a key nor a failure")
+        #expect(noise.csvRow == "/music/hiss.wav,no_key,,,,,12.50,no_tonal_content,no tonal content,false")
     }
 
     @Test func errorsCarryCodeAndMessageAndSurviveAnyPath() throws {
