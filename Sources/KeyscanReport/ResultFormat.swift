@@ -17,7 +17,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
         switch self {
         case .json: "["
         case .jsonl: ""
-        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message"
+        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,tag_status,tag_value,tag_message"
         }
     }
 
@@ -59,13 +59,18 @@ extension AnalysisResult {
             fields += [("status", .string("error")),
                        ("error", .object([("code", .string(code)), ("message", .string(message))]))]
         }
+        if let tag {
+            var tagFields: [(String, JSONValue)] = [("status", .string(tag.status.rawValue)), ("value", .string(tag.value))]
+            if let message = tag.message { tagFields.append(("message", .string(message))) }
+            fields.append(("tag", .object(tagFields)))
+        }
         if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
         return .object(fields)
     }
 
     /// One RFC 4180 row matching `ResultFormat.csv.header`.
     public var csvRow: String {
-        let cells: [String]
+        var cells: [String]
         switch outcome {
         case .success(let estimate, let duration):
             let key = estimate.key
@@ -74,6 +79,7 @@ extension AnalysisResult {
         case .failure(let code, let message):
             cells = [path, "error", "", "", "", "", "", code, message]
         }
+        cells += [tag?.status.rawValue ?? "", tag?.value ?? "", tag?.message ?? ""]
         return cells.map(Self.csvQuoted).joined(separator: ",")
     }
 
