@@ -25,21 +25,30 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "TagLibSystem", pkgConfig: "taglib",
+            providers: [.apt(["libtag1-dev"])]),
+        // TagLib is C++ and its C bindings cannot set arbitrary fields: a small C API over
+        // its C++ API, used only by KeyscanTags.
+        .target(name: "CTagLib", dependencies: ["TagLibSystem"]),
 
         // decode → cqt → model → report, one module per stage.
         .target(name: "KeyscanDecode", dependencies: ["CFFmpeg"]),
         .target(name: "KeyscanCQT", dependencies: ["CSoxr", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanModel", dependencies: ["KeyscanCQT", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanReport"),
+        // Writing the key into the file's own tag, after analysis.
+        .target(name: "KeyscanTags", dependencies: ["CTagLib", "KeyscanDecode"]),
         .target(name: "Keyscan", dependencies: ["KeyscanDecode", "KeyscanCQT", "KeyscanModel", "KeyscanReport"]),
         .executableTarget(
             name: "KeyscanCLI",
-            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", "KeyscanTags", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode"]),
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanModelTests", dependencies: ["KeyscanModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),
+        .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI"]),
     ]
 )
