@@ -52,6 +52,13 @@ public:
 
 SilentListener silentListener;
 
+// TagLib's listener is one global; installed once (a function-local static is initialised
+// exactly once, even when many threads open files at the same time).
+void silenceTagLib() {
+    static const bool installed = (setDebugListener(&silentListener), true);
+    (void)installed;
+}
+
 Kind kindOf(File *file) {
     if (dynamic_cast<MPEG::File *>(file)) return Kind::mpeg;
     if (dynamic_cast<RIFF::WAV::File *>(file)) return Kind::wav;
@@ -154,7 +161,7 @@ extern "C" {
 
 keyscan_tag_file *keyscan_tag_open(const char *path, int writable, keyscan_tag_status *status) {
     try {
-        setDebugListener(&silentListener);
+        silenceTagLib();
         std::unique_ptr<keyscan_tag_file> handle(new keyscan_tag_file());
         handle->stream.reset(new FileStream(path, writable == 0));
         // FileStream falls back to read-only when it cannot open for writing.

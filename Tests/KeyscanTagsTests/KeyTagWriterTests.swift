@@ -13,8 +13,7 @@ import Testing
     @Test(arguments: containers.map(\.file))
     func writesKeepsAndOverwritesEachType(file: String) throws {
         let folder = try TemporaryFolder()
-        let path = folder.path(file)
-        try makeAudio(path, containers.first { $0.file == file }!.codec)
+        let path = try Fixtures.copy(file, to: folder)
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
         let audio = try AudioStreamDigest(path: path)
 
@@ -36,8 +35,7 @@ import Testing
 
     @Test func anUnchangedKeyIsNotRewritten() throws {
         let folder = try TemporaryFolder()
-        let path = folder.path("a.flac")
-        try makeAudio(path, ["-c:a", "flac"], ["-metadata", "INITIALKEY=Am"])
+        let path = try Fixtures.copy("initialkey.flac", to: folder)
         let inode = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? NSNumber
         #expect(try KeyTagWriter(overwrite: true).write("Am", to: path) == .kept("Am"))
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? NSNumber == inode)
@@ -45,25 +43,21 @@ import Testing
 
     @Test func xiphKEYIsReadAndUpdatedButNeverAdded() throws {
         let folder = try TemporaryFolder()
-        let withKey = folder.path("key.flac"), without = folder.path("plain.ogg")
-        try makeAudio(withKey, ["-c:a", "flac"], ["-metadata", "KEY=Dm"])
-        try makeAudio(without, ["-c:a", "libvorbis"])
+        let withKey = try Fixtures.copy("key.flac", to: folder), without = try Fixtures.copy("a.ogg", to: folder)
         #expect(try KeyTag(path: withKey).key == "Dm", "an older tagger's KEY counts as a key")
         #expect(try KeyTagWriter().write("Am", to: withKey) == .kept("Dm"))
         #expect(try KeyTagWriter(overwrite: true).write("Am", to: withKey) == .written("Am"))
         // Both fields now say Am: written as a pair, so "unchanged" means both match.
         #expect(try KeyTagWriter(overwrite: true).write("Am", to: withKey) == .kept("Am"))
         #expect(try KeyTagWriter().write("Am", to: without) == .written("Am"))
-        #expect(try vorbisComments(withKey)["INITIALKEY"] == "Am")
-        #expect(try vorbisComments(withKey)["KEY"] == "Am")
-        #expect(try vorbisComments(without)["INITIALKEY"] == "Am")
-        #expect(try vorbisComments(without)["KEY"] == nil)
+        let updated = try vorbisComments(withKey), added = try vorbisComments(without)
+        #expect(updated["INITIALKEY"] == "Am" && updated["KEY"] == "Am", "\(updated)")
+        #expect(added["INITIALKEY"] == "Am" && added["KEY"] == nil, "\(added)")
     }
 
     @Test func id3v23StaysAndNoID3v1IsAdded() throws {
         let folder = try TemporaryFolder()
-        let path = folder.path("old.mp3")
-        try makeAudio(path, ["-c:a", "libmp3lame"], ["-id3v2_version", "3", "-metadata", "title=Song", "-metadata", "artist=Band"])
+        let path = try Fixtures.copy("old.mp3", to: folder)
         #expect(try bytes(path)[3] == 3)
         #expect(try KeyTagWriter().write("F#m", to: path) == .written("F#m"))
         let tagged = try bytes(path)
@@ -74,8 +68,7 @@ import Testing
 
     @Test func aWAVsINFOChunkStaysAsItWas() throws {
         let folder = try TemporaryFolder()
-        let path = folder.path("info.wav")
-        try makeAudio(path, ["-c:a", "pcm_s16le"], ["-metadata", "title=Song"])
+        let path = try Fixtures.copy("info.wav", to: folder)
         let infoBefore = try chunks(path).first { $0.id == "LIST" }
         #expect(infoBefore != nil)
         #expect(try KeyTagWriter().write("Eb", to: path) == .written("Eb"))
@@ -87,8 +80,7 @@ import Testing
     @Test func aSymlinksTargetIsReplacedAndTheLinkKept() throws {
         let folder = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.path("music"), withIntermediateDirectories: true)
-        let target = folder.path("music/a.flac"), link = folder.path("link.flac")
-        try makeAudio(target, ["-c:a", "flac"])
+        let target = try Fixtures.copy("a.flac", to: folder, as: "music/a.flac"), link = folder.path("link.flac")
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "music/a.flac")
         #expect(try KeyTagWriter().write("C", to: link) == .written("C"))
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "music/a.flac")
@@ -98,8 +90,7 @@ import Testing
 
     @Test func aHardLinkKeepsTheOldContents() throws {
         let folder = try TemporaryFolder()
-        let path = folder.path("a.mp3"), other = folder.path("b.mp3")
-        try makeAudio(path, ["-c:a", "libmp3lame"])
+        let path = try Fixtures.copy("a.mp3", to: folder), other = folder.path("b.mp3")
         try FileManager.default.linkItem(atPath: path, toPath: other)
         let original = try bytes(path)
         #expect(try KeyTagWriter().write("G", to: path) == .written("G"))
@@ -109,8 +100,7 @@ import Testing
 
     @Test func aReadOnlyFileIsLeftAlone() throws {
         let folder = try TemporaryFolder()
-        let path = folder.path("a.mp3")
-        try makeAudio(path, ["-c:a", "libmp3lame"])
+        let path = try Fixtures.copy("a.mp3", to: folder)
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
         let original = try bytes(path)
         #expect(throws: TagError.readOnly(path: path)) { try KeyTagWriter().write("Am", to: path) }
@@ -121,8 +111,7 @@ import Testing
     @Test(.enabled(if: getuid() != 0, "root may write in any folder"))
     func aFolderThatIsNotWritableFailsCleanly() throws {
         let folder = try TemporaryFolder()
-        let path = folder.path("a.ogg")
-        try makeAudio(path, ["-c:a", "libvorbis"])
+        let path = try Fixtures.copy("a.ogg", to: folder)
         let original = try bytes(path)
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder.url.path)
         #expect { try KeyTagWriter().write("Am", to: path) } throws: { error in
@@ -135,8 +124,7 @@ import Testing
     @Test func aFailureAfterCopyingRemovesTheCopy() throws {
         // The temporary name is taken by a folder: open(2) fails, even for root.
         let folder = try TemporaryFolder()
-        let path = folder.path("a.wav")
-        try makeAudio(path, ["-c:a", "pcm_s16le"])
+        let path = try Fixtures.copy("a.wav", to: folder)
         let original = try bytes(path)
         let blocker = TemporaryCopy.temporaryPath(for: path)
         try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: false)
@@ -149,8 +137,7 @@ import Testing
 
     @Test func aStaleCopyIsReusedAndALockedOneRefused() throws {
         let folder = try TemporaryFolder()
-        let path = folder.path("a.m4a")
-        try makeAudio(path, ["-c:a", "aac"])
+        let path = try Fixtures.copy("a.m4a", to: folder)
         let original = try bytes(path)
         let temporary = TemporaryCopy.temporaryPath(for: path)
 
@@ -171,9 +158,8 @@ import Testing
 
     @Test func filesKeyscanDoesNotTagAreRefusedUnchanged() throws {
         let folder = try TemporaryFolder()
-        let matroska = folder.path("a.mka"), wavpack = folder.path("a.wv"), text = folder.path("notes.mp3")
-        try makeAudio(matroska, ["-c:a", "flac"])
-        try makeAudio(wavpack, ["-c:a", "wavpack"])
+        let matroska = try Fixtures.copy("flac.mka", to: folder), wavpack = try Fixtures.copy("a.wv", to: folder)
+        let text = folder.path("notes.mp3")
         try Data("not audio".utf8).write(to: URL(fileURLWithPath: text))
         let originals = try [matroska, wavpack, text].map(bytes)
 

@@ -56,14 +56,6 @@ func run(_ tool: String, _ arguments: [String]) throws -> String {
     return String(decoding: output, as: UTF8.self)
 }
 
-/// One second of a two-tone chord, encoded to `path` with `codec` (ffmpeg arguments) and
-/// any `extra` arguments (metadata).
-func makeAudio(_ path: String, _ codec: [String], _ extra: [String] = []) throws {
-    try run("ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi",
-                       "-i", "aevalsrc=0.3*sin(2*PI*220*t)+0.2*sin(2*PI*277.18*t):s=44100:c=stereo:d=1"]
-        + codec + extra + [path])
-}
-
 /// The containers keyscan tags, with the ffmpeg arguments that make each.
 let containers: [(file: String, codec: [String])] = [
     ("a.mp3", ["-c:a", "libmp3lame", "-b:a", "128k"]),
@@ -75,6 +67,38 @@ let containers: [(file: String, codec: [String])] = [
     ("a.m4a", ["-c:a", "aac"]),
     ("a.wma", ["-c:a", "wmav2"]),
 ]
+
+/// Every file the tag tests start from: one second of a two-tone chord in each container,
+/// and the odd cases. One ffmpeg process makes them all (a process costs about 0.1 s of CPU)
+/// into a folder removed at exit; tests copy the files they change.
+enum Fixtures {
+    static let others: [(file: String, codec: [String])] = [
+        ("key.flac", ["-c:a", "flac", "-metadata", "KEY=Dm"]),
+        ("initialkey.flac", ["-c:a", "flac", "-metadata", "INITIALKEY=Am"]),
+        ("old.mp3", ["-c:a", "libmp3lame", "-id3v2_version", "3", "-metadata", "title=Song", "-metadata", "artist=Band"]),
+        ("info.wav", ["-c:a", "pcm_s16le", "-metadata", "title=Song"]),
+        ("flac.mka", ["-c:a", "flac"]),
+        ("a.wv", ["-c:a", "wavpack"]),
+    ]
+
+    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keyscan-tags-fixtures-\(getpid())").path
+
+    private static let made: Result<Void, Error> = Result {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: Fixtures.folder) }
+        let outputs = (containers + others).flatMap { ["-map", "0:a"] + $0.codec + [folder + "/" + $0.file] }
+        try run("ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi",
+                           "-i", "aevalsrc=0.3*sin(2*PI*220*t)+0.2*sin(2*PI*277.18*t):s=44100:c=stereo:d=1"] + outputs)
+    }
+
+    /// A fresh copy of fixture `name` in `folder`, named `as`; its path.
+    static func copy(_ name: String, to folder: TemporaryFolder, as copyName: String? = nil) throws -> String {
+        try made.get()
+        let path = folder.path(copyName ?? name)
+        try FileManager.default.copyItem(atPath: Self.folder + "/" + name, toPath: path)
+        return path
+    }
+}
 
 func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
