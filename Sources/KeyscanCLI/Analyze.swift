@@ -12,8 +12,12 @@ struct Analyze: ParsableCommand {
         discussion: """
             Folders are searched recursively (hidden files and symlink loops skipped). Every file \
             gets a result, an error result if it cannot be analyzed; the batch always goes on. \
-            Exit status: 0 if every file was analyzed, 1 if some failed, 2 for a usage error. \
-            Set PROFILE_PERFORMANCE=1 for per-stage timings on stderr.
+            Files are only read, unless --write-tags is given: then each analyzed file's key is \
+            written into its own tag (ID3v2 TKEY for MP3, WAV and AIFF; INITIALKEY for FLAC, Ogg \
+            and Opus; ----:com.apple.iTunes:initialkey for MP4/M4A; WM/InitialKey for WMA) \
+            through a verified copy that replaces the file, so a failed write leaves it as it was. \
+            Exit status: 0 if every file was analyzed (and tagged), 1 if some failed, 2 for a \
+            usage error. Set PROFILE_PERFORMANCE=1 for per-stage timings on stderr.
             """)
 
     @OptionGroup var options: BatchOptions
@@ -24,9 +28,29 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("KeyNet weights in safetensors (default: Weights/keyscan.safetensors).", valueName: "path"))
     var model: String?
 
+    @Flag(help: "Write each detected key into the file's own tag; a key a file already has is kept.")
+    var writeTags = false
+
+    @Option(help: ArgumentHelp(
+        "With --write-tags, how the key is written: standard (\"Am\", \"F#\": ID3's TKEY form, the default), camelot (\"8A\") or openkey (\"1m\").",
+        valueName: "notation"))
+    var tagNotation: KeyNotation?
+
+    @Flag(help: "With --write-tags, replace keys files already have.")
+    var overwriteTags = false
+
+    func validate() throws {
+        if !writeTags && tagNotation != nil { throw ValidationError("--tag-notation needs --write-tags") }
+        if !writeTags && overwriteTags { throw ValidationError("--overwrite-tags needs --write-tags") }
+    }
+
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
         let analyzer = try Self.analyzer(model: model)
+        let tagging = writeTags
+            ? KeyTagging(notation: tagNotation ?? .standard, overwrite: overwriteTags,
+                         environment: ProcessInfo.processInfo.environment)
+            : nil
         let files = options.files()
 
         let output = ResultWriter(format: format)
@@ -35,7 +59,8 @@ struct Analyze: ParsableCommand {
         options.batch(files).run(prepare: { threads in
             Analyzer.Workspace(for: analyzer, threads: threads)
         }, work: { path, workspace in
-            analyzer.analyze(path: path, workspace: workspace, profiling: profiling)
+            let (result, profile) = analyzer.analyze(path: path, workspace: workspace, profiling: profiling)
+            return (tagging?.tag(result) ?? result, profile)
         }, deliver: { index, outcome in
             output.add(outcome.0, at: index)
             if profiling {

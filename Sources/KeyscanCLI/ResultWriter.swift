@@ -19,7 +19,7 @@ final class ResultWriter: @unchecked Sendable {
 
     /// Called for each result, one at a time (the batch serialises calls).
     func add(_ result: AnalysisResult, at index: Int) {
-        if !result.succeeded { failures += 1 }
+        if result.failed { failures += 1 }
         if format == .jsonl {
             write(result)
             return
