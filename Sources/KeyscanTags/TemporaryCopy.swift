@@ -68,11 +68,15 @@ final class TemporaryCopy {
         for _ in 0..<8 {
             let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
             guard descriptor >= 0 else { throw failure("open", path, reportedAs) }
-            guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
                 let error = errno
-                close(descriptor)
-                if error == EWOULDBLOCK { throw .busy(path: reportedAs, temporary: path) }
-                throw .system(path: reportedAs, call: "flock", detail: path, errno: error)
+                // Some network file systems have no locks; the lock only keeps two keyscans
+                // off one file, so there the write goes on without it.
+                if error != ENOLCK && error != EOPNOTSUPP {
+                    close(descriptor)
+                    if error == EWOULDBLOCK { throw .busy(path: reportedAs, temporary: path) }
+                    throw .system(path: reportedAs, call: "flock", detail: path, errno: error)
+                }
             }
             var opened = stat(), named = stat()
             guard fstat(descriptor, &opened) == 0 else {
