@@ -121,7 +121,7 @@ import Testing
         #expect(try bytes(path) == original)
     }
 
-    @Test func aFailureAfterCopyingRemovesTheCopy() throws {
+    @Test func aCopyThatCannotBeMadeFailsCleanly() throws {
         // The temporary name is taken by a folder: open(2) fails, even for root.
         let folder = try TemporaryFolder()
         let path = try Fixtures.copy("a.wav", to: folder)
@@ -133,6 +133,24 @@ import Testing
             return (error as! TagError).message.contains("Is a directory")
         }
         #expect(try bytes(path) == original)
+    }
+
+    @Test func aFailureAtTheLastStepRemovesTheCopy() throws {
+        let folder = try TemporaryFolder()
+        let path = try Fixtures.copy("a.flac", to: folder)
+        let original = try bytes(path)
+        // With the copy tagged, verified and synced, a non-empty folder takes the file's
+        // place (the file moves aside), so rename(2) fails.
+        let writer = KeyTagWriter(beforeReplacing: { _ in
+            try? FileManager.default.moveItem(atPath: path, toPath: path + ".aside")
+            try? FileManager.default.createDirectory(atPath: path + "/inside", withIntermediateDirectories: true)
+        })
+        #expect { try writer.write("Am", to: path) } throws: { error in
+            guard case .system(_, "rename", _, _) = error as? TagError else { return false }
+            return true
+        }
+        #expect(folder.names == ["a.flac", "a.flac.aside"], "the copy is gone")
+        #expect(try bytes(path + ".aside") == original)
     }
 
     @Test func aStaleCopyIsReusedAndALockedOneRefused() throws {
