@@ -36,6 +36,7 @@ public enum TagError: Error, Equatable, CustomStringConvertible {
     /// A system call failed: `call` names it and `detail` what it was called on.
     case system(path: String, call: String, detail: String, errno: Int32)
 
+    /// The file, as the caller named it.
     public var path: String {
         switch self {
         case .notRegularFile(let path), .readOnly(let path), .cannotOpen(let path, _),
