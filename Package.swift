@@ -26,12 +26,20 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "TagLibSystem", pkgConfig: "taglib",
+            providers: [.apt(["libtag1-dev"])]),
+        // TagLib is C++ and its C bindings cannot set arbitrary fields: a small C API over
+        // its C++ API, used only by KeyscanTags.
+        .target(name: "CTagLib", dependencies: ["TagLibSystem"]),
 
         // decode → cqt → model → report, one module per stage.
         .target(name: "KeyscanDecode", dependencies: ["CFFmpeg"]),
         .target(name: "KeyscanCQT", dependencies: ["CSoxr", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanModel", dependencies: ["KeyscanCQT", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanReport"),
+        // Writing the key into the file's own tag, after analysis.
+        .target(name: "KeyscanTags", dependencies: ["CTagLib", "KeyscanDecode"]),
         .target(name: "Keyscan", dependencies: ["KeyscanDecode", "KeyscanCQT", "KeyscanModel", "KeyscanReport"]),
 
         // Library-scale use: the result cache and the openkeyscan-compatible server.
@@ -40,7 +48,7 @@ let package = Package(
 
         .executableTarget(
             name: "KeyscanCLI",
-            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe",
+            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe", "KeyscanTags",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode"]),
@@ -50,6 +58,7 @@ let package = Package(
         .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
         .testTarget(name: "KeyscanTests", dependencies: ["Keyscan"]),
+        .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI"]),
     ]
 )

@@ -8,6 +8,7 @@
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
 #include <libavutil/error.h>
+#include <libavutil/hash.h>
 #include <libswresample/swresample.h>
 
 // C macros Swift cannot import, exposed as functions.

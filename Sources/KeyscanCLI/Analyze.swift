@@ -17,8 +17,12 @@ struct Analyze: ParsableCommand {
             Silence and noise get status no_key, which is not a failure. A file that runs past \
             --timeout plus --timeout-per-audio-second for each second of audio decoded fails \
             with error timeout. \
-            Exit status: 0 if every file was analyzed, 1 if some failed, 2 for a usage error. \
-            Set PROFILE_PERFORMANCE=1 for per-stage timings on stderr.
+            Files are only read, unless --write-tags is given: then each analyzed file's key is \
+            written into its own tag (ID3v2 TKEY for MP3, WAV and AIFF; INITIALKEY for FLAC, Ogg \
+            and Opus; ----:com.apple.iTunes:initialkey for MP4/M4A; WM/InitialKey for WMA) \
+            through a verified copy that replaces the file, so a failed write leaves it as it was. \
+            Exit status: 0 if every file was analyzed (and tagged), 1 if some failed, 2 for a \
+            usage error. Set PROFILE_PERFORMANCE=1 for per-stage timings on stderr.
             """)
 
     @OptionGroup var options: BatchOptions
@@ -35,11 +39,31 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var limitOptions: LimitOptions
 
+    @Flag(help: "Write each detected key into the file's own tag; a key a file already has is kept.")
+    var writeTags = false
+
+    @Option(help: ArgumentHelp(
+        "With --write-tags, how the key is written: standard (\"Am\", \"F#\": ID3's TKEY form, the default), camelot (\"8A\") or openkey (\"1m\").",
+        valueName: "notation"))
+    var tagNotation: KeyNotation?
+
+    @Flag(help: "With --write-tags, replace keys files already have.")
+    var overwriteTags = false
+
+    func validate() throws {
+        if !writeTags && tagNotation != nil { throw ValidationError("--tag-notation needs --write-tags") }
+        if !writeTags && overwriteTags { throw ValidationError("--overwrite-tags needs --write-tags") }
+    }
+
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
         let analyzer = try Self.analyzer(model: model)
+        let tagging = writeTags
+            ? KeyTagging(notation: tagNotation ?? .standard, overwrite: overwriteTags,
+                         environment: ProcessInfo.processInfo.environment)
+            : nil
         let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer),
-                                      limits: limitOptions.limits, profiling: profiling)
+                                      limits: limitOptions.limits, tagging: tagging, profiling: profiling)
         let files = options.files()
 
         let output = ResultWriter(format: format)

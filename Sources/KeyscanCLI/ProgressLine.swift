@@ -43,7 +43,7 @@ final class ProgressLine: @unchecked Sendable {
     func add(_ result: AnalysisResult) {
         lock.withLock {
             counts.done += 1
-            if case .failure = result.outcome { counts.failed += 1 }
+            if result.failed { counts.failed += 1 }
             if result.isCached {
                 counts.cached += 1
             } else if case .success(_, let seconds) = result.outcome {

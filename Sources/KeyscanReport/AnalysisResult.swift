@@ -18,13 +18,17 @@ public struct AnalysisResult: Sendable, Equatable {
     public let tonality: Double?
     /// True when the result came from the cache instead of a fresh analysis.
     public var isCached: Bool
+    /// The key tag written, kept or failed; nil unless tags were to be written.
+    public var tag: TagReport?
 
-    public init(path: String, outcome: Outcome, warnings: [String] = [], tonality: Double? = nil, isCached: Bool = false) {
+    public init(path: String, outcome: Outcome, warnings: [String] = [], tonality: Double? = nil,
+                isCached: Bool = false, tag: TagReport? = nil) {
         self.path = path
         self.outcome = outcome
         self.warnings = warnings
         self.tonality = tonality
         self.isCached = isCached
+        self.tag = tag
     }
 
     /// Whether the file got a key.
@@ -32,8 +36,10 @@ public struct AnalysisResult: Sendable, Equatable {
         if case .success = outcome { true } else { false }
     }
 
-    /// Whether the file could not be analyzed (an error result); `noKey` is not a failure.
+    /// Whether anything asked for this file failed: the analysis (an error result; `noKey`
+    /// is not a failure) or the tag write. Counts towards exit status 1.
     public var failed: Bool {
-        if case .failure = outcome { true } else { false }
+        if case .failure = outcome { return true }
+        return tag?.status == .failed
     }
 }

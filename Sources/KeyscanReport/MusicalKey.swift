@@ -35,6 +35,20 @@ public struct MusicalKey: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// Standard name with the spelling DJ software uses: "A minor", "Db major", "F# minor".
     public var name: String { "\(Self.tonicNames[mode]![tonic]) \(mode.rawValue)" }
 
+    /// The ID3v2 `TKEY` form, at most three characters: the tonic A–G, then "b" or "#" if
+    /// needed, then "m" for minor: "Am", "C#m", "Db", "F#". The tonic is spelt as in `name`
+    /// (C# minor but Db major, as DJ software spells them).
+    public var shortName: String { Self.tonicNames[mode]![tonic] + (mode == .minor ? "m" : "") }
+
+    /// The key written in `notation`: "Am" (standard, the TKEY form), "8A", "1m".
+    public func text(in notation: KeyNotation) -> String {
+        switch notation {
+        case .standard: shortName
+        case .camelot: camelot
+        case .openkey: openKey
+        }
+    }
+
     public var description: String { name }
 
     public static func < (a: MusicalKey, b: MusicalKey) -> Bool { a.index < b.index }
@@ -94,4 +108,14 @@ public struct MusicalKey: Sendable, Hashable, Comparable, CustomStringConvertibl
         default: return nil
         }
     }
+}
+
+/// How a key is written into a file's tag.
+public enum KeyNotation: String, Sendable, CaseIterable {
+    /// The ID3v2 `TKEY` convention: "Am", "Eb", "F#m" (`MusicalKey.shortName`).
+    case standard
+    /// Camelot wheel: "8A", "5B".
+    case camelot
+    /// Open Key: "1m", "10d".
+    case openkey
 }

@@ -17,7 +17,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
         switch self {
         case .json: "["
         case .jsonl: ""
-        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached"
+        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached,tag_status,tag_value,tag_message"
         }
     }
 
@@ -65,6 +65,11 @@ extension AnalysisResult {
             fields += [("status", .string("error")),
                        ("error", .object([("code", .string(code)), ("message", .string(message))]))]
         }
+        if let tag {
+            var tagFields: [(String, JSONValue)] = [("status", .string(tag.status.rawValue)), ("value", .string(tag.value))]
+            if let message = tag.message { tagFields.append(("message", .string(message))) }
+            fields.append(("tag", .object(tagFields)))
+        }
         if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
         if isCached { fields.append(("cached", .bool(true))) }
         return .object(fields)
@@ -84,6 +89,7 @@ extension AnalysisResult {
             cells = [path, "error", "", "", "", "", "", code, message]
         }
         cells.append(isCached ? "true" : "false")
+        cells += [tag?.status.rawValue ?? "", tag?.value ?? "", tag?.message ?? ""]
         return cells.map(Self.csvQuoted).joined(separator: ",")
     }
 

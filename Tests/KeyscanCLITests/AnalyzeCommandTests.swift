@@ -92,7 +92,7 @@ import Testing
 
         let csv = try KeyscanRun.run(["analyze", "--model", model, "--format", "csv", folder.url.path])
         let rows = csv.stdout.split(separator: "\n").map(String.init)
-        #expect(rows.first == "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached")
+        #expect(rows.first == "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached,tag_status,tag_value,tag_message")
         #expect(rows.count == 3)
         #expect(rows[1].hasPrefix("\(folder.url.path)/bad.wav,error,,,,,,not_audio,"))
         #expect(rows[2].hasPrefix("\"\(folder.url.path)/one, two.wav\",ok,"))
@@ -163,7 +163,8 @@ import Testing
         let run = try KeyscanRun.run(["analyze", "--help"])
         #expect(run.status == 0)
         for word in ["--format", "--jobs", "--model", "--timeout", "--timeout-per-audio-second", "no_key", "json", "jsonl", "csv",
-                     "PROFILE_PERFORMANCE"] {
+                     "PROFILE_PERFORMANCE", "--write-tags", "--tag-notation", "--overwrite-tags", "camelot", "openkey", "standard",
+                     "--cache", "--no-cache", "--quiet"] {
             #expect(run.stdout.contains(word), "help lacks \(word)")
         }
     }

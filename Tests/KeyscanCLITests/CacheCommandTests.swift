@@ -92,6 +92,18 @@ import Testing
         #expect(after.values.allSatisfy { $0["cached"] as? Bool == true })
     }
 
+    @Test func writingATagKeepsTheFileCached() throws {
+        let folder = try TemporaryFolder()
+        try TestAudio.writeWAV(folder.path("a.wav"), mono: TestAudio.cadence(tonic: 9, minor: true, seconds: 4))
+        let cache = ["--cache", folder.path("results.sqlite").path]
+        let (_, tagged) = try analyze(folder, cache + ["--write-tags"])
+        #expect((tagged["a.wav"]?["tag"] as? [String: Any])?["status"] as? String == "written")
+        // The write gave the file a new size and mtime, but its audio was verified unchanged.
+        let (_, again) = try analyze(folder, cache)
+        #expect(again["a.wav"]?["cached"] as? Bool == true)
+        #expect(again["a.wav"]?["key"] as? String == tagged["a.wav"]?["key"] as? String)
+    }
+
     @Test func cacheOptionsConflict() throws {
         let run = try KeyscanRun.run(["analyze", "--no-cache", "--cache", "/tmp/x.sqlite", "/tmp"])
         #expect(run.status == 2)

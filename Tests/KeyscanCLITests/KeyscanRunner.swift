@@ -2,7 +2,10 @@ import Foundation
 
 /// Runs the built `keyscan` executable and captures what it prints.
 struct KeyscanRun {
+    /// The exit status, or the signal number if `killed`.
     let status: Int32
+    /// Whether a signal ended the process.
+    var killed = false
     let stdout: String
     let stderr: String
 
@@ -54,7 +57,7 @@ struct KeyscanRun {
         process.waitUntilExit()
         group.wait()
         withExtendedLifetime(cacheFolder) {}
-        return KeyscanRun(status: process.terminationStatus,
+        return KeyscanRun(status: process.terminationStatus, killed: process.terminationReason == .uncaughtSignal,
                           stdout: String(decoding: outData.get(), as: UTF8.self),
                           stderr: String(decoding: errData.get(), as: UTF8.self))
     }

@@ -27,6 +27,24 @@ import Testing
         for (camelot, name) in expected { #expect(MusicalKey(parsing: camelot)!.name == name) }
     }
 
+    @Test func shortNamesFollowID3TKEY() {
+        // ID3v2.4 §4.2.3 TKEY: ground keys A–G, half keys "b" and "#", minor "m", at most 3 characters.
+        let expected = ["8A": "Am", "8B": "C", "12A": "C#m", "3B": "Db", "2A": "Ebm", "11A": "F#m", "2B": "F#",
+                        "1A": "Abm", "4B": "Ab", "6B": "Bb", "10A": "Bm", "12B": "E"]
+        for (camelot, short) in expected { #expect(MusicalKey(parsing: camelot)!.shortName == short, "\(camelot)") }
+    }
+
+    @Test(arguments: MusicalKey.all)
+    func everyKeyWritesInEachNotation(key: MusicalKey) {
+        let short = key.text(in: .standard)
+        #expect(short.count <= 3)
+        #expect(short.range(of: #"^[A-G][b#]?m?$"#, options: .regularExpression) != nil, "\(short)")
+        #expect(MusicalKey(parsing: short) == key, "what keyscan writes, it (and any TKEY reader) reads back")
+        #expect(key.text(in: .camelot) == key.camelot)
+        #expect(key.text(in: .openkey) == key.openKey)
+        #expect(Set(MusicalKey.all.map(\.shortName)).count == 24)
+    }
+
     @Test(arguments: MusicalKey.all)
     func everyKeyRoundTrips(key: MusicalKey) {
         #expect(MusicalKey(parsing: key.camelot) == key)

@@ -43,7 +43,7 @@ import Testing
         let text = noise.json.serialized
         #expect(text == #"{"path": "/music/hiss.wav", "status": "no_key", "reason": {"code": "no_tonal_content", "message": "no tonal content"}, "duration_s": 12.50, "tonality": 0.0042}"#)
         #expect(!noise.failed && !noise.succeeded, "neither a key nor a failure")
-        #expect(noise.csvRow == "/music/hiss.wav,no_key,,,,,12.50,no_tonal_content,no tonal content,false")
+        #expect(noise.csvRow == "/music/hiss.wav,no_key,,,,,12.50,no_tonal_content,no tonal content,false,,,")
     }
 
     @Test func errorsCarryCodeAndMessageAndSurviveAnyPath() throws {
@@ -68,9 +68,32 @@ import Testing
         #expect((try JSONSerialization.jsonObject(with: Data(empty.utf8)) as? [Any])?.isEmpty == true)
     }
 
+    @Test func tagReportsFollowTheKeyAndSayWhyTheyFailed() throws {
+        var written = ok
+        written.tag = TagReport(status: .written, value: "Am")
+        let text = written.json.serialized
+        let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let tag = try #require(object["tag"] as? [String: Any])
+        #expect(tag.count == 2, "no message unless failed: \(tag)")
+        #expect(tag["status"] as? String == "written")
+        #expect(tag["value"] as? String == "Am")
+        #expect(text.range(of: "\"duration_s\"")!.lowerBound < text.range(of: "\"tag\"")!.lowerBound)
+        #expect(ok.json.serialized.contains("\"tag\"") == false, "no tag field without --write-tags")
+        #expect(!written.failed)
+
+        var failedTag = ok
+        failedTag.tag = TagReport(status: .failed, value: "8A", message: "cannot write, the file is unchanged")
+        let failedObject = try #require(JSONSerialization.jsonObject(with: Data(failedTag.json.serialized.utf8)) as? [String: Any])
+        #expect((failedObject["tag"] as? [String: Any])?["message"] as? String == "cannot write, the file is unchanged")
+        #expect(failedObject["status"] as? String == "ok", "the key is still reported")
+        #expect(failedTag.succeeded && failedTag.failed, "a failed tag write counts as a failure for the exit status")
+        #expect(failedTag.csvRow.hasSuffix(",failed,8A,\"cannot write, the file is unchanged\""))
+        #expect(written.csvRow.hasSuffix(",written,Am,"))
+    }
+
     @Test func csvQuotesWhatNeedsQuoting() {
         #expect(ok.csvRow.hasPrefix("\"/music/a \"\"quoted\"\", track.mp3\",ok,A minor,8A,1m,"))
-        #expect(failed.csvRow == "/music/😀 日本.mp3,error,,,,,,not_audio,\"no\nformat\",false")
+        #expect(failed.csvRow == "/music/😀 日本.mp3,error,,,,,,not_audio,\"no\nformat\",false,,,")
         #expect(ResultFormat.csv.header.split(separator: ",").count == ok.csvRow.split(separator: ",", omittingEmptySubsequences: false).count - 1)
     }
 }
