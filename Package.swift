@@ -51,7 +51,8 @@ let package = Package(
             dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe", "KeyscanTags",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode"]),
+        .target(name: "KeyscanTestSupport", path: "Tests/KeyscanTestSupport"),
+        .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanModelTests", dependencies: ["KeyscanModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),
@@ -59,6 +60,6 @@ let package = Package(
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
         .testTarget(name: "KeyscanTests", dependencies: ["Keyscan"]),
         .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags"]),
-        .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI"]),
+        .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI", "KeyscanTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KeyscanTestSupport
 import Testing
 
 /// Every kind of input a decades-old library holds, in one folder, through one run of the
@@ -59,7 +60,7 @@ import Testing
         try bytes.prefix(bytes.count / 2).write(to: folder.path("truncated half way.mp3"))
         expected["truncated half way.mp3"] = .key("8A")
         var corrupt = [UInt8](bytes)
-        corrupt.replaceSubrange(corrupt.count / 3..<(corrupt.count / 3 + 4096), with: pseudoRandomBytes(4096))
+        corrupt.replaceSubrange(corrupt.count / 3..<(corrupt.count / 3 + 4096), with: TestBytes.pseudoRandom(4096))
         try Data(corrupt).write(to: folder.path("corrupt middle.mp3"))
         expected["corrupt middle.mp3"] = .key("8A")
         try claimFrames(23_000, in: bytes).write(to: folder.path("lying header.mp3"))  // 600.8 s claimed
@@ -67,9 +68,9 @@ import Testing
 
         // Not audio at all.
         try Data().write(to: folder.path("empty.mp3"))
-        try Data(pseudoRandomBytes(20_000)).write(to: folder.path("random bytes.mp3"))
+        try Data(TestBytes.pseudoRandom(20_000)).write(to: folder.path("random bytes.mp3"))
         try Data("Liner notes, not audio.\n".utf8).write(to: folder.path("text.wav"))
-        try Data(onePixelPNG).write(to: folder.path("image.flac"))
+        try Data(TestBytes.onePixelPNG).write(to: folder.path("image.flac"))
         for name in ["empty.mp3", "random bytes.mp3", "text.wav", "image.flac"] { expected[name] = .error("not_audio") }
         try TestAudio.encode(wav, to: folder.path("video without audio.mkv"),
                              ["-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:d=1", "-map", "1:v", "-c:v", "mpeg4"])
@@ -254,24 +255,4 @@ import Testing
         try data.write(to: url)
     }
 
-    /// Deterministic bytes (SplitMix64), so the "random" file is the same on every run.
-    static func pseudoRandomBytes(_ count: Int, seed: UInt64 = 42) -> [UInt8] {
-        var state = seed
-        return (0..<count).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return UInt8(truncatingIfNeeded: z ^ (z >> 31))
-        }
-    }
-
-    /// A valid 1×1 grey PNG.
-    static let onePixelPNG: [UInt8] = [
-        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-        0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B,
-        0x55, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x68, 0x00, 0x00, 0x00,
-        0x82, 0x00, 0x81, 0x77, 0xCD, 0x72, 0xB6, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-        0x42, 0x60, 0x82,
-    ]
 }

@@ -12,6 +12,28 @@ import Testing
         return url.path
     }
 
+    /// Replays a server's output, checking that each reply belongs to the generation live
+    /// when it was sent (`belongs(id, generation)`); returns the last generation, how often
+    /// each id was answered, and the reset_idle generations in order.
+    static func replay(_ lines: [[String: Any]], belongs: (String, Int) -> Bool) -> (live: Int, answered: [String: Int], idle: [Int]) {
+        var live = 0
+        var answered: [String: Int] = [:]
+        var idle: [Int] = []
+        for line in lines {
+            switch line["type"] as? String {
+            case "reset_complete": live = line["generation"] as? Int ?? -1
+            case "reset_idle": idle.append(line["generation"] as? Int ?? -1)
+            case "ready", "heartbeat": continue
+            default:
+                let id = "\(line["id"] ?? "?")"
+                #expect(line["generation"] as? Int == live, "\(id) answered in generation \(live)")
+                #expect(belongs(id, live), "\(id) is not a request of generation \(live)")
+                answered[id, default: 0] += 1
+            }
+        }
+        return (live, answered, idle)
+    }
+
     @Test func answersRequestsByIDWithOpenkeyscanFields() throws {
         let folder = try TemporaryFolder()
         let names = ["plain.wav", "space and 'quote' \"double\".wav", "ünïcödé-日本語-موسيقى-😀🎧.wav"]
@@ -86,22 +108,7 @@ import Testing
         for i in 0..<10 { generations[2].append("g2-\(i)"); server.send(id: "g2-\(i)", path: short) }
         #expect(server.finish() == 0)
 
-        // Replay the stream: each reply belongs to the generation live when it was sent.
-        var live = 0
-        var answered: [String: Int] = [:]
-        var idle: [Int] = []
-        for line in server.received {
-            switch line["type"] as? String {
-            case "reset_complete": live = line["generation"] as? Int ?? -1
-            case "reset_idle": idle.append(line["generation"] as? Int ?? -1)
-            case "ready", "heartbeat": continue
-            default:
-                let id = "\(line["id"] ?? "?")"
-                #expect(line["generation"] as? Int == live, "\(id) answered in generation \(live)")
-                #expect(generations[live].contains(id), "\(id) is not a request of generation \(live)")
-                answered[id, default: 0] += 1
-            }
-        }
+        let (live, answered, idle) = Self.replay(server.received) { id, generation in generations[generation].contains(id) }
         #expect(live == 2)
         #expect(idle == [1, 2])
         #expect(answered.values.allSatisfy { $0 == 1 }, "no request is answered twice")
@@ -202,20 +209,7 @@ import Testing
         }
         #expect(server.finish(timeout: 600) == 0, "the server drained and exited")
 
-        var live = 0
-        var answered: [String: Int] = [:]
-        var idle: [Int] = []
-        for line in server.received {
-            switch line["type"] as? String {
-            case "reset_complete": live = line["generation"] as? Int ?? -1
-            case "reset_idle": idle.append(line["generation"] as? Int ?? -1)
-            case "ready", "heartbeat": continue
-            default:
-                let id = "\(line["id"] ?? "?")"
-                #expect(generationOf[id] == live && line["generation"] as? Int == live, "\(id) answered in generation \(live)")
-                answered[id, default: 0] += 1
-            }
-        }
+        let (live, answered, idle) = Self.replay(server.received) { id, generation in generationOf[id] == generation }
         #expect(live == generation)
         #expect(idle == Array(1...generation))
         #expect(answered.values.allSatisfy { $0 == 1 })

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import KeyscanTestSupport
 import Testing
 import KeyscanDecode
 
@@ -113,7 +114,7 @@ struct Container: Sendable, CustomTestStringConvertible {
         try ffmpeg(sineInput(seconds: 3) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         // 4 KB of noise a third of the way in: a few frames become undecodable.
-        bytes.replaceSubrange(bytes.count / 3..<(bytes.count / 3 + 4096), with: pseudoRandomBytes(4096, seed: 7))
+        bytes.replaceSubrange(bytes.count / 3..<(bytes.count / 3 + 4096), with: TestBytes.pseudoRandom(4096, seed: 7))
         try Data(bytes).write(to: URL(fileURLWithPath: path))
 
         let (samples, decoder) = try decodeAll(path)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KeyscanTestSupport
 import Testing
 import KeyscanDecode
 
@@ -56,7 +57,7 @@ import KeyscanDecode
     @Test func randomBytesNamedMP3() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("noise.mp3")
-        try Data(pseudoRandomBytes(20_000, seed: 42)).write(to: URL(fileURLWithPath: path))
+        try Data(TestBytes.pseudoRandom(20_000, seed: 42)).write(to: URL(fileURLWithPath: path))
 
         #expect(try notAudio(path))
     }
@@ -72,7 +73,7 @@ import KeyscanDecode
     @Test func imageNamedFLAC() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("cover.flac")
-        try Data(Self.onePixelPNG).write(to: URL(fileURLWithPath: path))
+        try Data(TestBytes.onePixelPNG).write(to: URL(fileURLWithPath: path))
 
         #expect(try notAudio(path))
     }
@@ -156,7 +157,7 @@ import KeyscanDecode
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         // Keep each frame's 4-byte header, so the demuxer still finds the packets, and
         // garble every payload after the first 10 frames (192 kb/s frames are 626–627 bytes).
-        let noise = pseudoRandomBytes(bytes.count, seed: 11)
+        let noise = TestBytes.pseudoRandom(bytes.count, seed: 11)
         var frame = 0, i = 0
         while i + 4 < bytes.count {
             guard bytes[i] == 0xFF, bytes[i + 1] & 0xE0 == 0xE0 else { i += 1; continue }
@@ -247,12 +248,4 @@ import KeyscanDecode
         }
     }
 
-    /// A valid 1×1 grey PNG (67 bytes).
-    static let onePixelPNG: [UInt8] = [
-        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-        0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B,
-        0x55, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x68, 0x00, 0x00, 0x00,
-        0x82, 0x00, 0x81, 0x77, 0xCD, 0x72, 0xB6, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-        0x42, 0x60, 0x82,
-    ]
 }

@@ -130,14 +130,3 @@ func sineAmplitude(_ x: [Float]) -> Double {
     return (y.reduce(0) { $0 + Double($1) * Double($1) } / Double(y.count)).squareRoot() * 2.squareRoot()
 }
 
-/// Deterministic bytes (SplitMix64), so a "random" file is the same on every run.
-func pseudoRandomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
-    return (0..<count).map { _ in
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return UInt8(truncatingIfNeeded: z ^ (z >> 31))
-    }
-}
