@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "keyscan", targets: ["KeyscanCLI"]),
         .library(name: "Keyscan", targets: ["Keyscan"]),
+        // For tools/fuzz, whose weights fuzzer calls the loader directly.
+        .library(name: "KeyscanModel", targets: ["KeyscanModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
