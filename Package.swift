@@ -38,7 +38,7 @@ let package = Package(
             name: "KeyscanCLI",
             dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode"]),
+        .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanModelTests", dependencies: ["KeyscanModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),

@@ -3,7 +3,9 @@
 ///
 /// The samples match `librosa.load(path, sr=44100, mono=True)`: channels averaged,
 /// soxr HQ resampling, no normalisation (a full-scale 16-bit WAV peaks at ±1.0).
-/// Reads anything FFmpeg reads, including the sound of video files.
+/// Reads anything FFmpeg reads, including the sound of video files. Unlike librosa, every
+/// sample is finite and within ±`sampleLimit`: what a corrupt float file holds beyond
+/// that is silenced or clipped, with a warning.
 ///
 /// One decoder per file, used from one thread.
 public final class AudioDecoder {
@@ -14,8 +16,25 @@ public final class AudioDecoder {
     /// Output sample rate in Hz.
     public let sampleRate: Int
     public let source: AudioSourceInfo
+    /// Largest sample magnitude passed on: +60 dBFS. Real recordings stay within a few dB
+    /// of full scale (±1.0), so only a corrupt float file goes beyond it, and values near
+    /// Float's range would overflow the transform's sums into infinities and NaNs.
+    public static let sampleLimit: Float = 1000
+
     /// What decoding got past, e.g. "skipped 3 corrupt packets (…)".
-    public private(set) var warnings: [String] = []
+    public var warnings: [String] {
+        var all = notes
+        if silencedSamples > 0 {
+            all.append("replaced \(silencedSamples) NaN or infinite \(silencedSamples == 1 ? "sample" : "samples") with silence")
+        }
+        if clippedSamples > 0 {
+            all.append("clipped \(clippedSamples) \(clippedSamples == 1 ? "sample" : "samples") beyond ±\(Int(Self.sampleLimit))")
+        }
+        return all
+    }
+    private var notes: [String] = []
+    private var silencedSamples = 0
+    private var clippedSamples = 0
 
     private let format: FormatContext
     private let streamIndex: Int32
@@ -83,7 +102,28 @@ public final class AudioDecoder {
         while block.count < Self.preferredBlockSize && stage != .finished {
             try step(into: &block)
         }
+        confineToLimit(&block)
         return block.isEmpty ? nil : block
+    }
+
+    /// NaN and ±inf become silence, finite samples beyond ±`sampleLimit` are clipped.
+    /// After resampling, so what soxr's filter spread from one bad input sample is caught
+    /// too; float PCM is passed through by FFmpeg as it is in the file.
+    private func confineToLimit(_ block: inout [Float]) {
+        let limit = Self.sampleLimit
+        block.withUnsafeMutableBufferPointer { samples in
+            // Nearly always nothing to do: one comparison per sample (false for NaN).
+            guard samples.contains(where: { !(abs($0) <= limit) }) else { return }
+            for i in samples.indices where !(abs(samples[i]) <= limit) {
+                if samples[i].isFinite {
+                    clippedSamples += 1
+                    samples[i] = samples[i] > 0 ? limit : -limit
+                } else {
+                    silencedSamples += 1
+                    samples[i] = 0
+                }
+            }
+        }
     }
 
     /// One turn of the send/receive loop: a frame resampled into `block`, a packet
@@ -128,7 +168,7 @@ public final class AudioDecoder {
     private func stopReading(_ error: FFmpegError) throws(DecodeError) {
         if error.code == AVCode.exit { throw .cancelled(path: path) }
         guard decodedFrames > 0 else { throw .readFailed(path: path, reason: error.description) }
-        warnings.append("stopped reading early (\(error.description)); kept the audio before it")
+        notes.append("stopped reading early (\(error.description)); kept the audio before it")
         try startDraining()
     }
 
@@ -164,7 +204,7 @@ public final class AudioDecoder {
                 throw .decodeFailed(path: path, reason: "\(lastSkipped.description); no packet decoded")
             }
             let packets = skippedPackets == 1 ? "packet" : "packets"
-            warnings.append("skipped \(skippedPackets) corrupt \(packets) (last: \(lastSkipped.description))")
+            notes.append("skipped \(skippedPackets) corrupt \(packets) (last: \(lastSkipped.description))")
         }
         do { try resampler.flush(into: &block) }
         catch { throw DecodeError(decoding: path, error) }
