@@ -21,6 +21,11 @@ public final class AudioDecoder {
     /// Float's range would overflow the transform's sums into infinities and NaNs.
     public static let sampleLimit: Float = 1000
 
+    /// Lowest input sample rate read. No music is stored below it (the transform's top bin
+    /// is at 1.3 kHz), and from lower rates libsoxr holds back its whole output until the
+    /// end: a 1 KB WAV claiming 1 Hz made 1.6 GB of samples at once.
+    public static let minimumSourceRate = 1000
+
     /// What decoding got past, e.g. "skipped 3 corrupt packets (…)".
     public var warnings: [String] {
         var all = notes
@@ -48,6 +53,8 @@ public final class AudioDecoder {
     private enum Stage { case reading, draining, finished }
     private var stage = Stage.reading
     private var decodedFrames = 0
+    /// Input samples of `frame` already resampled, while it is only partly converted.
+    private var frameOffset: Int?
     private var skippedPackets = 0
     private var lastSkipped: FFmpegError?
 
@@ -79,6 +86,7 @@ public final class AudioDecoder {
             throw .unsupportedCodec(path: path, codec: stream.codecName)
         } catch { throw DecodeError(decoding: path, error) }
 
+        try Self.checkRate(codec.format, path: path)
         do {
             resampler = try Resampler(from: codec.format, toRate: sampleRate)
             packet = try Packet()
@@ -92,8 +100,9 @@ public final class AudioDecoder {
     }
 
     /// The next block of mono samples at `sampleRate`: about `preferredBlockSize`
-    /// samples (at least that many, except the last block), or nil after the end,
-    /// once the decoder and the resampler are flushed.
+    /// samples (at least that many, except the last block, and at most about twice as
+    /// many whatever the file's rate), or nil after the end, once the decoder and the
+    /// resampler are flushed.
     public func nextBlock() throws(DecodeError) -> [Float]? {
         guard stage != .finished else { return nil }
         var block: [Float] = []
@@ -130,11 +139,12 @@ public final class AudioDecoder {
     /// sent to the decoder, or the end of the stream.
     private func step(into block: inout [Float]) throws(DecodeError) {
         if let interrupt, interrupt.shouldAbort() { throw .cancelled(path: path) }
+        if frameOffset != nil { try resample(into: &block); return }
         let received: CodecContext.Received
         do { received = try codec.receive(into: frame) }
         catch { try skip(error); return }
         switch received {
-        case .frame: try resample(into: &block)
+        case .frame: try startFrame(into: &block)
         case .needsInput where stage == .reading: try sendNextPacket()
         // A decoder must not ask for input while draining; end rather than spin.
         case .needsInput, .endOfStream: try finish(into: &block)
@@ -183,17 +193,37 @@ public final class AudioDecoder {
         lastSkipped = error
     }
 
-    private func resample(into block: inout [Float]) throws(DecodeError) {
+    private static func checkRate(_ format: PCMFormat, path: String) throws(DecodeError) {
+        guard format.sampleRate >= minimumSourceRate else {
+            throw .decodeFailed(path: path, reason: "sample rate \(format.sampleRate) Hz, below the \(minimumSourceRate) Hz keyscan reads")
+        }
+    }
+
+    private func startFrame(into block: inout [Float]) throws(DecodeError) {
         decodedFrames += 1
-        do {
-            let input = frame.format
-            if input != resampler.input {
-                // The stream changed rate, channels or sample format midway (chained Ogg,
-                // broadcast captures): finish the old resampler's tail, start a new one.
+        let input = frame.format
+        if input != resampler.input {
+            // The stream changed rate, channels or sample format midway (chained Ogg,
+            // broadcast captures): finish the old resampler's tail, start a new one.
+            try Self.checkRate(input, path: path)
+            do {
                 try resampler.flush(into: &block)
                 resampler = try Resampler(from: input, toRate: sampleRate)
-            }
-            try resampler.convert(frame, into: &block)
+            } catch { throw DecodeError(decoding: path, error) }
+        }
+        frameOffset = 0
+        try resample(into: &block)
+    }
+
+    /// Converts the next part of `frame`: all of it unless the frame is long and its rate
+    /// far below `sampleRate` (a 1 kHz WAV's 4096-sample packets become 180,000 samples
+    /// each, a MOV's PCM chunk can be far longer); the rest waits for the next step, so
+    /// a block stays near `preferredBlockSize`.
+    private func resample(into block: inout [Float]) throws(DecodeError) {
+        guard let offset = frameOffset else { return }
+        do {
+            let next = try resampler.convert(frame, from: offset, into: &block)
+            frameOffset = next < Int(frame.sampleCount) ? next : nil
         } catch { throw DecodeError(decoding: path, error) }
     }
 
