@@ -61,7 +61,12 @@ status=0
 # delay it (and it can hang when stderr is a pipe).
 export SWIFT_BACKTRACE=enable=no
 # corpus/ first: libFuzzer writes new inputs into the first folder only.
-"$binary" "${flags[@]}" "$@" "$work/corpus" "$work/seeds" > "$log" 2>&1 || status=$?
+"$binary" "${flags[@]}" "$@" "$work/corpus" "$work/seeds" > "$log" 2>&1 &
+pid=$!
+wait "$pid" || status=$?
+# A fuzzer that writes its input to /dev/shm/keyscan-fuzz-TARGET-PID removes it at exit,
+# but libFuzzer leaves without running exit handlers after a crash or OOM.
+rm -f "/dev/shm/keyscan-fuzz-$target-$pid"
 
 new=$(comm -13 <(echo "$before") <(ls "$work/artifacts" | sort) | sed '/^$/d')
 stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
