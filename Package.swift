@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "keyscan", targets: ["KeyscanCLI"]),
         .library(name: "Keyscan", targets: ["Keyscan"]),
+        // For tools/fuzz, whose weights fuzzer calls the loader directly.
+        .library(name: "KeyscanModel", targets: ["KeyscanModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,7 +54,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "KeyscanTestSupport", path: "Tests/KeyscanTestSupport"),
-        .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode", "KeyscanTestSupport"]),
+        .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode", "KeyscanTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanModelTests", dependencies: ["KeyscanModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),

@@ -3,7 +3,9 @@
 ///
 /// The samples match `librosa.load(path, sr=44100, mono=True)`: channels averaged,
 /// soxr HQ resampling, no normalisation (a full-scale 16-bit WAV peaks at ±1.0).
-/// Reads anything FFmpeg reads, including the sound of video files.
+/// Reads anything FFmpeg reads, including the sound of video files. Unlike librosa, every
+/// sample is finite and within ±`sampleLimit`: what a corrupt float file holds beyond
+/// that is silenced or clipped, with a warning.
 ///
 /// One decoder per file, used from one thread.
 public final class AudioDecoder {
@@ -14,8 +16,30 @@ public final class AudioDecoder {
     /// Output sample rate in Hz.
     public let sampleRate: Int
     public let source: AudioSourceInfo
+    /// Largest sample magnitude passed on: +60 dBFS. Real recordings stay within a few dB
+    /// of full scale (±1.0), so only a corrupt float file goes beyond it, and values near
+    /// Float's range would overflow the transform's sums into infinities and NaNs.
+    public static let sampleLimit: Float = 1000
+
+    /// Lowest input sample rate read. No music is stored below it (the transform's top bin
+    /// is at 1.3 kHz), and from lower rates libsoxr holds back its whole output until the
+    /// end: a 1 KB WAV claiming 1 Hz made 1.6 GB of samples at once.
+    public static let minimumSourceRate = 1000
+
     /// What decoding got past, e.g. "skipped 3 corrupt packets (…)".
-    public private(set) var warnings: [String] = []
+    public var warnings: [String] {
+        var all = notes
+        if silencedSamples > 0 {
+            all.append("replaced \(silencedSamples) NaN or infinite \(silencedSamples == 1 ? "sample" : "samples") with silence")
+        }
+        if clippedSamples > 0 {
+            all.append("clipped \(clippedSamples) \(clippedSamples == 1 ? "sample" : "samples") beyond ±\(Int(Self.sampleLimit))")
+        }
+        return all
+    }
+    private var notes: [String] = []
+    private var silencedSamples = 0
+    private var clippedSamples = 0
 
     private let format: FormatContext
     private let streamIndex: Int32
@@ -31,6 +55,8 @@ public final class AudioDecoder {
     private var decodedFrames = 0
     /// Packets of the audio stream handed to the decoder, and how many of them it rejected.
     private var sentPackets = 0
+    /// Input samples of `frame` already resampled, while it is only partly converted.
+    private var frameOffset: Int?
     private var skippedPackets = 0
     private var lastSkipped: FFmpegError?
     /// Mono samples returned so far, at `sampleRate`.
@@ -73,6 +99,7 @@ public final class AudioDecoder {
             throw .unsupportedCodec(path: path, codec: stream.codecName)
         } catch { throw DecodeError(decoding: path, error) }
 
+        try Self.checkRate(codec.format, path: path)
         do {
             resampler = try Resampler(from: codec.format, toRate: sampleRate)
             packet = try Packet()
@@ -87,8 +114,9 @@ public final class AudioDecoder {
     }
 
     /// The next block of mono samples at `sampleRate`: about `preferredBlockSize`
-    /// samples (at least that many, except the last block), or nil after the end,
-    /// once the decoder and the resampler are flushed.
+    /// samples (at least that many, except the last block, and at most about twice as
+    /// many whatever the file's rate), or nil after the end, once the decoder and the
+    /// resampler are flushed.
     public func nextBlock() throws(DecodeError) -> [Float]? {
         guard stage != .finished else { return nil }
         var block: [Float] = []
@@ -97,19 +125,41 @@ public final class AudioDecoder {
         while block.count < Self.preferredBlockSize && stage != .finished {
             try step(into: &block)
         }
+        confineToLimit(&block)
         sampleCount += block.count
         return block.isEmpty ? nil : block
+    }
+
+    /// NaN and ±inf become silence, finite samples beyond ±`sampleLimit` are clipped.
+    /// After resampling, so what soxr's filter spread from one bad input sample is caught
+    /// too; float PCM is passed through by FFmpeg as it is in the file.
+    private func confineToLimit(_ block: inout [Float]) {
+        let limit = Self.sampleLimit
+        block.withUnsafeMutableBufferPointer { samples in
+            // Nearly always nothing to do: one comparison per sample (false for NaN).
+            guard samples.contains(where: { !(abs($0) <= limit) }) else { return }
+            for i in samples.indices where !(abs(samples[i]) <= limit) {
+                if samples[i].isFinite {
+                    clippedSamples += 1
+                    samples[i] = samples[i] > 0 ? limit : -limit
+                } else {
+                    silencedSamples += 1
+                    samples[i] = 0
+                }
+            }
+        }
     }
 
     /// One turn of the send/receive loop: a frame resampled into `block`, a packet
     /// sent to the decoder, or the end of the stream.
     private func step(into block: inout [Float]) throws(DecodeError) {
         if let interrupt, interrupt.shouldAbort() { throw .cancelled(path: path) }
+        if frameOffset != nil { try resample(into: &block); return }
         let received: CodecContext.Received
         do { received = try codec.receive(into: frame) }
         catch { try skip(error); return }
         switch received {
-        case .frame: try resample(into: &block)
+        case .frame: try startFrame(into: &block)
         case .needsInput where stage == .reading: try sendNextPacket()
         // A decoder must not ask for input while draining; end rather than spin.
         case .needsInput, .endOfStream: try finish(into: &block)
@@ -144,7 +194,7 @@ public final class AudioDecoder {
     private func stopReading(_ error: FFmpegError) throws(DecodeError) {
         if error.code == AVCode.exit { throw .cancelled(path: path) }
         guard decodedFrames > 0 else { throw .readFailed(path: path, reason: error.description) }
-        warnings.append("stopped reading early (\(error.description)); kept the audio before it")
+        notes.append("stopped reading early (\(error.description)); kept the audio before it")
         try startDraining()
     }
 
@@ -159,17 +209,37 @@ public final class AudioDecoder {
         lastSkipped = error
     }
 
-    private func resample(into block: inout [Float]) throws(DecodeError) {
+    private static func checkRate(_ format: PCMFormat, path: String) throws(DecodeError) {
+        guard format.sampleRate >= minimumSourceRate else {
+            throw .decodeFailed(path: path, reason: "sample rate \(format.sampleRate) Hz, below the \(minimumSourceRate) Hz keyscan reads")
+        }
+    }
+
+    private func startFrame(into block: inout [Float]) throws(DecodeError) {
         decodedFrames += 1
-        do {
-            let input = frame.format
-            if input != resampler.input {
-                // The stream changed rate, channels or sample format midway (chained Ogg,
-                // broadcast captures): finish the old resampler's tail, start a new one.
+        let input = frame.format
+        if input != resampler.input {
+            // The stream changed rate, channels or sample format midway (chained Ogg,
+            // broadcast captures): finish the old resampler's tail, start a new one.
+            try Self.checkRate(input, path: path)
+            do {
                 try resampler.flush(into: &block)
                 resampler = try Resampler(from: input, toRate: sampleRate)
-            }
-            try resampler.convert(frame, into: &block)
+            } catch { throw DecodeError(decoding: path, error) }
+        }
+        frameOffset = 0
+        try resample(into: &block)
+    }
+
+    /// Converts the next part of `frame`: all of it unless the frame is long and its rate
+    /// far below `sampleRate` (a 1 kHz WAV's 4096-sample packets become 180,000 samples
+    /// each, a MOV's PCM chunk can be far longer); the rest waits for the next step, so
+    /// a block stays near `preferredBlockSize`.
+    private func resample(into block: inout [Float]) throws(DecodeError) {
+        guard let offset = frameOffset else { return }
+        do {
+            let next = try resampler.convert(frame, from: offset, into: &block)
+            frameOffset = next < Int(frame.sampleCount) ? next : nil
         } catch { throw DecodeError(decoding: path, error) }
     }
 
@@ -187,7 +257,7 @@ public final class AudioDecoder {
                                     + "(last: \(lastSkipped.description)); too little of the file decodes")
             }
             let packets = skippedPackets == 1 ? "packet" : "packets"
-            warnings.append("skipped \(skippedPackets) corrupt \(packets) of \(sentPackets) (last: \(lastSkipped.description))")
+            notes.append("skipped \(skippedPackets) corrupt \(packets) of \(sentPackets) (last: \(lastSkipped.description))")
         }
         do { try resampler.flush(into: &block) }
         catch { throw DecodeError(decoding: path, error) }
@@ -195,7 +265,7 @@ public final class AudioDecoder {
         // The second condition spares short files the few frames of encoder delay and padding.
         if durationIsDeclared, let declared = source.duration,
            decoded < Self.truncationWarningFraction * declared, declared - decoded > 1 {
-            warnings.append("header declares \(tenths(declared)) s but only \(tenths(decoded)) s decoded (truncated file?)")
+            notes.append("header declares \(tenths(declared)) s but only \(tenths(decoded)) s decoded (truncated file?)")
         }
     }
 }

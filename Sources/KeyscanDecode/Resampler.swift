@@ -9,6 +9,10 @@ import CFFmpeg
 final class Resampler {
     private let context: OpaquePointer
     let input: PCMFormat
+    private let outputRate: Int
+    /// Output samples one `convert` call aims at, at most: the input is fed in pieces of
+    /// about this much output, so the buffer stays small whatever the rate ratio.
+    static let outputPerCall = 65_536
     /// Reused output: `capacity` mono Float32 samples, grown only when a frame needs more.
     private var output: UnsafeMutablePointer<Float>
     private var capacity: Int
@@ -29,6 +33,7 @@ final class Resampler {
                   "swr_alloc_set_opts2")
         context = try allocated(created, "swr_alloc_set_opts2")
         self.input = input
+        self.outputRate = outputRate
         capacity = 4096
         output = .allocate(capacity: capacity)
         // Fully initialised from here: a throw below still runs deinit.
@@ -51,9 +56,27 @@ final class Resampler {
         output.deallocate()
     }
 
-    /// Appends the frame's samples, converted, to `block`.
-    func convert(_ frame: Frame, into block: inout [Float]) throws(FFmpegError) {
-        try run(input: frame.planes, count: frame.sampleCount, into: &block)
+    /// Appends the frame's samples from input sample `start` on, converted, to `block`:
+    /// as many as give about `outputPerCall` samples (at least one input sample). Returns
+    /// the input sample to continue from; the frame's `sampleCount` when it is all done.
+    func convert(_ frame: Frame, from start: Int, into block: inout [Float]) throws(FFmpegError) -> Int {
+        let total = Int(frame.sampleCount)
+        guard start < total, let planes = frame.planes else { return total }
+        let perCall = max(1, Self.outputPerCall * input.sampleRate / outputRate)
+        let count = min(total - start, perCall)
+        if start == 0 && count == total {
+            try run(input: planes, count: Int32(count), into: &block)
+            return total
+        }
+        // Planar formats hold one plane per channel, packed ones one interleaved plane.
+        let planar = av_sample_fmt_is_planar(input.sampleFormat) != 0
+        let planeCount = planar ? input.channels : 1
+        let stride = Int(av_get_bytes_per_sample(input.sampleFormat)) * (planar ? 1 : input.channels)
+        let advanced = UnsafeMutablePointer<UnsafePointer<UInt8>?>.allocate(capacity: planeCount)
+        defer { advanced.deallocate() }
+        for plane in 0..<planeCount { advanced[plane] = planes[plane].map { $0 + start * stride } }
+        try run(input: advanced, count: Int32(count), into: &block)
+        return start + count
     }
 
     /// Appends what the resampler still holds (its filter's tail) to `block`.

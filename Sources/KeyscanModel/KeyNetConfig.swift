@@ -26,6 +26,10 @@ public struct KeyNetConfig: Sendable, Equatable {
     public static let inputBins = 105
     /// BatchNorm2d's epsilon in the reference model.
     static let batchNormEpsilon = 1e-5
+    /// Widest `nf` accepted: conv8 alone would hold (8·1024)²·9 floats, 2.4 GB, so no real
+    /// model comes near it, and every size derived from `nf` stays far from overflowing
+    /// (an `nf` near Int.max in a corrupt file once trapped on `8 * nf`).
+    public static let maximumWidth = 1024
 
     /// The network width `nf`: conv1/conv2 have nf channels, then 2nf, 4nf, 8nf.
     public let width: Int
@@ -38,7 +42,7 @@ public struct KeyNetConfig: Sendable, Equatable {
     let layers: [ConvLayerShape]
 
     init(width: Int, name: String = "", version: String = "", description: String = "") {
-        precondition(width > 0, "KeyNet width must be positive, got \(width)")
+        precondition((1...Self.maximumWidth).contains(width), "KeyNet width \(width), expected 1…\(Self.maximumWidth)")
         self.width = width
         self.name = name
         self.version = version
@@ -82,6 +86,9 @@ public struct KeyNetConfig: Sendable, Equatable {
         let nf = try require("nf", "a positive integer")
         guard let width = Int(nf), width > 0 else {
             throw .invalidMetadata(key: "nf", got: nf, expected: "a positive integer")
+        }
+        guard width <= Self.maximumWidth else {
+            throw .invalidMetadata(key: "nf", got: nf, expected: "at most \(Self.maximumWidth)")
         }
         self.init(width: width, name: metadata["name"] ?? "", version: metadata["version"] ?? "",
                   description: metadata["description"] ?? "")

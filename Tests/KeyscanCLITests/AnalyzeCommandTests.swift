@@ -79,6 +79,30 @@ import Testing
         #expect(one.stdout == many.stdout, "output order and numbers do not depend on threads")
     }
 
+    /// A float WAV holding NaN, infinite and absurdly large samples still gets a key, with
+    /// finite numbers in valid JSON and warnings saying what was replaced.
+    @Test func corruptFloatSamplesGiveAKeyAndWarnings() throws {
+        let folder = try TemporaryFolder()
+        let source = folder.path("source.wav"), broken = folder.path("broken-float.wav")
+        try TestAudio.writeWAV(source, mono: TestAudio.cadence(tonic: 9, minor: true, seconds: 4))
+        try TestAudio.encode(source, to: broken, ["-c:a", "pcm_f32le"])
+        var bytes = [UInt8](try Data(contentsOf: broken))
+        let dataChunk = try #require((0..<(bytes.count - 4)).first { bytes[$0..<($0 + 4)].elementsEqual("data".utf8) })
+        for (sample, value) in [(10_000, Float.nan), (20_000, .infinity), (30_000, 1e30)] {
+            let offset = dataChunk + 8 + 4 * sample
+            bytes.replaceSubrange(offset..<(offset + 4), with: withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init))
+        }
+        try Data(bytes).write(to: broken)
+
+        let run = try KeyscanRun.run(["analyze", "--model", model, broken.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try #require(try run.results().first)
+        #expect(result["status"] as? String == "ok")
+        let confidence = try #require(result["confidence"] as? Double)
+        #expect(confidence > 0 && confidence <= 1)
+        #expect(result["warnings"] as? [String] == ["replaced 2 NaN or infinite samples with silence", "clipped 1 sample beyond ±1000"])
+    }
+
     @Test func jsonLinesAndCSV() throws {
         let folder = try TemporaryFolder()
         try TestAudio.writeWAV(folder.path("one, two.wav"), mono: TestAudio.cadence(tonic: 0, minor: false, seconds: 4))

@@ -101,6 +101,38 @@ import KeyscanDecode
         }
     }
 
+    /// Float PCM is passed through as the file holds it, so a corrupt float file can hand
+    /// over NaN, infinities and values near Float's range; the transform would turn them
+    /// into NaN confidences. They become silence or are clipped, with a warning each.
+    @Test func nonFiniteAndHugeFloatSamplesAreConfined() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("broken-float.wav")
+        var samples = sine(440, amplitude: 0.5, sampleRate: 44100, seconds: 1)
+        let bad: [Int: Float] = [1000: .nan, 2000: .infinity, 3000: -.infinity, 4000: 1e30, 5000: -3e38]
+        for (index, value) in bad { samples[index] = value }
+        try writeWAV(path, sampleRate: 44100, channels: [samples], encoding: .float32)
+
+        let (decoded, decoder) = try decodeAll(path)
+        #expect(decoded.allSatisfy { $0.isFinite && abs($0) <= AudioDecoder.sampleLimit })
+        // 44.1 kHz mono float in, so the resampler copies: each bad sample is one sample out.
+        #expect(decoded.count == samples.count)
+        #expect([1000, 2000, 3000].map { decoded[$0] } == [0, 0, 0])
+        #expect(decoded[4000] == AudioDecoder.sampleLimit && decoded[5000] == -AudioDecoder.sampleLimit)
+        #expect(decoded[6000] == samples[6000], "good samples pass unchanged")
+        #expect(decoder.warnings == ["replaced 3 NaN or infinite samples with silence", "clipped 2 samples beyond ±1000"])
+    }
+
+    /// What the decode fuzzer found (`tools/fuzz.sh decode`): a float WAV holding NaN and
+    /// 3·10³⁸ samples, which resampled into a spectrogram full of NaN. Its rate field is
+    /// raised from 400 to 8000 Hz, as rates below 1 kHz are now refused before decoding.
+    @Test func fuzzedFloatWAVDecodesToBoundedSamples() throws {
+        let path = try #require(Bundle.module.path(forResource: "nan-float", ofType: "wav", inDirectory: "Fixtures/fuzz"))
+        let (decoded, decoder) = try decodeAll(path)
+        #expect(decoded.count > 44100 / 10)
+        #expect(decoded.allSatisfy { $0.isFinite && abs($0) <= AudioDecoder.sampleLimit })
+        #expect(decoder.warnings.contains { $0.contains("NaN or infinite") }, "\(decoder.warnings)")
+    }
+
     @Test func truncatedMP3DecodesWhatIsThere() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("cut.mp3")

@@ -90,4 +90,40 @@ import KeyscanDecode
         #expect(abs(zeroCrossingFrequency(samples, sampleRate: 44100) - 440) < 0.01)
         #expect(abs(sineAmplitude(samples) - 0.5) < 1e-4)
     }
+
+    /// A frame far longer in output than a block is converted piece by piece, each piece
+    /// starting where the last one stopped in the interleaved input; memory stays at a
+    /// block's worth whatever the rate ratio.
+    @Test func longLowRateFramesAreConvertedInPieces() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("low-rate.wav")
+        // 1 kHz 16-bit mono: FFmpeg reads 4096-byte packets, 2048 samples (90,316 out), more
+        // than the 65,536 / 44.1 = 1,486 input samples a piece may hold at this ratio.
+        let tone = sine(100, amplitude: 0.375, sampleRate: 1000, seconds: 3)
+        try writeWAV(path, sampleRate: 1000, channels: [tone], encoding: .int16)
+
+        let decoder = try AudioDecoder(path: path)
+        var blocks: [[Float]] = []
+        while let block = try decoder.nextBlock() { blocks.append(block) }
+        let samples = Array(blocks.joined())
+
+        #expect(blocks.allSatisfy { $0.count < 2 * AudioDecoder.preferredBlockSize })
+        #expect(abs(samples.count - 3 * 44100) <= 1)
+        // A piece read from the wrong offset or stride would break the tone.
+        #expect(abs(zeroCrossingFrequency(samples, sampleRate: 44100) - 100) < 0.01)
+        #expect(abs(sineAmplitude(samples) - 0.375) < 1e-3)
+    }
+
+    /// Below 1 kHz there is no music to read, and libsoxr would hold back all its output
+    /// until the end: such a file is refused before anything is decoded.
+    @Test(arguments: [999, 1])
+    func sampleRatesBelowOneKilohertzAreRefused(rate: Int) throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("rate-\(rate).wav")
+        try writeWAV(path, sampleRate: rate, channels: [[Float](repeating: 0.25, count: 4000)], encoding: .int16)
+
+        #expect(throws: DecodeError.decodeFailed(path: path, reason: "sample rate \(rate) Hz, below the 1000 Hz keyscan reads")) {
+            try AudioDecoder(path: path)
+        }
+    }
 }

@@ -236,6 +236,12 @@ import Testing
                                  .invalidMetadata(key: "nf", got: bad, expected: "a positive integer"),
                                  ["metadata nf: \"\(bad)\", expected a positive integer"])
         }
+        // Wider than any real model; Int.max would overflow the layer shapes (8·nf).
+        for huge in ["1025", String(Int.max)] {
+            Self.expectRejection(Self.withMetadata { $0["nf"] = huge },
+                                 .invalidMetadata(key: "nf", got: huge, expected: "at most \(KeyNetConfig.maximumWidth)"),
+                                 ["metadata nf: \"\(huge)\", expected at most 1024"])
+        }
     }
 
     @Test func unreadableFile() {

@@ -1,0 +1,40 @@
+import FuzzSupport
+import Glibc
+import Keyscan
+
+// Arbitrary bytes as an audio file → decode → constant-Q transform, as `keyscan analyze`
+// does before the network. Every input must end in a spectrogram or a thrown error: a
+// crash, hang (libFuzzer's -timeout), leak (LeakSanitizer) or memory error (ASan) is a bug.
+
+/// Built once: the kernels take far longer to make than a short input takes to analyze.
+let extractor: FeatureExtractor
+do { extractor = try FeatureExtractor() } catch { fatalError("FeatureExtractor: \(error)") }
+
+/// FFmpeg reads files by path, so each input is written to one file in memory (/dev/shm),
+/// reused for the whole run. No extension: the demuxer is chosen from the bytes alone.
+let path = "/dev/shm/keyscan-fuzz-decode-\(getpid())"
+atexit { unlink("/dev/shm/keyscan-fuzz-decode-\(getpid())") }
+
+fuzz { bytes in
+    write(bytes, to: path)
+    guard let spectrogram = try? extractor.modelInput(path: path) else { return }
+    // What the network relies on: 105 bins, enough frames, and values log(1 + |C|),
+    // finite and non-negative (a NaN here would become a NaN confidence in the JSON).
+    precondition(spectrogram.bins == 105, "spectrogram has \(spectrogram.bins) bins")
+    precondition(spectrogram.frames >= 8, "spectrogram has \(spectrogram.frames) frames from ≥ 2 s of audio")
+    if let bad = spectrogram.values.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+        preconditionFailure("spectrogram value \(spectrogram.values[bad]) at index \(bad)")
+    }
+}
+
+func write(_ bytes: UnsafeRawBufferPointer, to path: String) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    precondition(fd >= 0, "open \(path): \(String(cString: strerror(errno)))")
+    defer { close(fd) }
+    var written = 0
+    while written < bytes.count {
+        let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+        precondition(n > 0, "write \(path): \(String(cString: strerror(errno)))")
+        written += n
+    }
+}
