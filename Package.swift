@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Keyscan", targets: ["Keyscan"]),
         // For tools/fuzz, whose weights fuzzer calls the loader directly.
         .library(name: "KeyscanModel", targets: ["KeyscanModel"]),
+        .library(name: "KeyscanServe", targets: ["KeyscanServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
