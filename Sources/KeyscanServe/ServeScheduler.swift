@@ -29,7 +29,7 @@ public final class ServeScheduler<State>: @unchecked Sendable {
     private var inputFinished = false
 
     /// The live generation, also read without the lock by `Job.isCancelled`.
-    private let generation = Atomic<Int>(0)
+    private let generation = Generation()
     private let output: LineOutput
     private let workersDone = DispatchGroup()
 
@@ -57,10 +57,9 @@ public final class ServeScheduler<State>: @unchecked Sendable {
     /// Queues a request in the live generation.
     public func submit(id: RequestID, path: String) {
         condition.withLock {
-            let generation = generation.load(ordering: .relaxed)
-            let job = Job(id: id, path: path, generation: generation, isCancelled: { [weak self] in
-                guard let self else { return true }
-                return self.generation.load(ordering: .relaxed) != generation || self.output.isClosed
+            let live = generation.current
+            let job = Job(id: id, path: path, generation: live, isCancelled: { [generation, output] in
+                generation.current != live || output.isClosed
             })
             queue.append(job)
             condition.signal()
@@ -70,7 +69,7 @@ public final class ServeScheduler<State>: @unchecked Sendable {
     /// Replies to a request that cannot run, in the live generation.
     public func reject(_ error: RequestError, id: RequestID) {
         condition.withLock {
-            output.send(ServerReply.rejected(error, id: id, generation: generation.load(ordering: .relaxed)))
+            output.send(ServerReply.rejected(error, id: id, generation: generation.current))
         }
     }
 
@@ -78,7 +77,7 @@ public final class ServeScheduler<State>: @unchecked Sendable {
     @discardableResult
     public func reset() -> Int {
         condition.withLock {
-            let new = generation.add(1, ordering: .relaxed).newValue
+            let new = generation.advance()
             queue.removeAll()
             queueHead = 0
             output.send(ServerReply.resetComplete(generation: new))
@@ -119,7 +118,7 @@ public final class ServeScheduler<State>: @unchecked Sendable {
             if running[job.generation] == 0 { running[job.generation] = nil }
             // Checked under the lock that resets take, so no reply of an old generation
             // can follow its reset_complete.
-            if let result, job.generation == generation.load(ordering: .relaxed) {
+            if let result, job.generation == generation.current {
                 output.send(ServerReply.analysis(result, id: job.id, generation: job.generation))
             }
             announceIdleResets()
@@ -133,4 +132,11 @@ public final class ServeScheduler<State>: @unchecked Sendable {
             resetsAwaitingIdle.removeFirst()
         }
     }
+}
+
+/// The live generation number: written under the scheduler's lock, read by jobs without it.
+private final class Generation: Sendable {
+    private let value = Atomic<Int>(0)
+    var current: Int { value.load(ordering: .relaxed) }
+    func advance() -> Int { value.add(1, ordering: .relaxed).newValue }
 }

@@ -6,8 +6,8 @@ import KeyscanReport
 /// `success` or `error`, `class_id` is the Camelot index, `error` is a sentence), so its
 /// clients work unchanged; keyscan's own fields come after them.
 public enum ServerReply {
-    public static let ready: JSONValue = .object([("type", .string("ready"))])
-    public static let heartbeat: JSONValue = .object([("type", .string("heartbeat"))])
+    public static var ready: JSONValue { .object([("type", .string("ready"))]) }
+    public static var heartbeat: JSONValue { .object([("type", .string("heartbeat"))]) }
 
     public static func resetComplete(generation: Int) -> JSONValue {
         .object([("type", .string("reset_complete")), ("generation", .int(generation))])
