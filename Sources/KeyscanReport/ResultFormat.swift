@@ -49,10 +49,7 @@ extension AnalysisResult {
                 ("camelot", .string(key.camelot)),
                 ("openkey", .string(key.openKey)),
                 ("confidence", .number(estimate.confidence, decimals: 4)),
-                ("alternatives", .array(estimate.ranked.dropFirst().prefix(ResultFormat.alternativeCount).map { alt in
-                    .object([("key", .string(alt.key.name)), ("camelot", .string(alt.key.camelot)),
-                             ("openkey", .string(alt.key.openKey)), ("probability", .number(alt.probability, decimals: 4))])
-                })),
+                ("alternatives", estimate.alternativesJSON),
                 ("duration_s", .number(duration, decimals: 2)),
             ]
             if let tonality { fields.append(("tonality", .number(tonality, decimals: 4))) }
@@ -96,5 +93,15 @@ extension AnalysisResult {
     private static func csvQuoted(_ cell: String) -> String {
         guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
         return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+extension KeyEstimate {
+    /// The keys after the winner, as the `alternatives` array of README.md's schema.
+    public var alternativesJSON: JSONValue {
+        .array(ranked.dropFirst().prefix(ResultFormat.alternativeCount).map { alt in
+            .object([("key", .string(alt.key.name)), ("camelot", .string(alt.key.camelot)),
+                     ("openkey", .string(alt.key.openKey)), ("probability", .number(alt.probability, decimals: 4))])
+        })
     }
 }

@@ -20,6 +20,11 @@ public enum ServerReply {
     /// The reply to an analysis request.
     public static func analysis(_ result: AnalysisResult, id: RequestID, generation: Int) -> JSONValue {
         var fields: [(String, JSONValue)] = [("id", id.json)]
+        /// openkeyscan's error fields, then keyscan's code.
+        func error(_ message: String, code: String) -> [(String, JSONValue)] {
+            [("status", .string("error")), ("error", .string(message)), ("filename", .string(fileName(result.path))),
+             ("generation", .int(generation)), ("path", .string(result.path)), ("error_code", .string(code))]
+        }
         switch result.outcome {
         case .success(let estimate, let duration):
             let key = estimate.key
@@ -33,32 +38,16 @@ public enum ServerReply {
                 ("generation", .int(generation)),
                 ("path", .string(result.path)),
                 ("confidence", .number(estimate.confidence, decimals: 4)),
-                ("alternatives", result.json.field("alternatives") ?? .array([])),
+                ("alternatives", estimate.alternativesJSON),
                 ("duration_s", .number(duration, decimals: 2)),
             ]
         case .noKey(let code, let message, let duration):
             // openkeyscan's clients know success and error; a track without a key is not a
             // success for them, and the reason says why.
-            fields += [
-                ("status", .string("error")),
-                ("error", .string(message)),
-                ("filename", .string(fileName(result.path))),
-                ("generation", .int(generation)),
-                ("path", .string(result.path)),
-                ("error_code", .string(code)),
-                ("no_key", .bool(true)),
-                ("duration_s", .number(duration, decimals: 2)),
-            ]
+            fields += error(message, code: code) + [("no_key", .bool(true)), ("duration_s", .number(duration, decimals: 2))]
         case .failure(let code, let message):
-            fields += [
-                ("status", .string("error")),
-                // openkeyscan's clients may compare this sentence.
-                ("error", .string(code == "file_not_found" ? "File not found" : message)),
-                ("filename", .string(fileName(result.path))),
-                ("generation", .int(generation)),
-                ("path", .string(result.path)),
-                ("error_code", .string(code)),
-            ]
+            // openkeyscan's clients may compare this sentence.
+            fields += error(code == "file_not_found" ? "File not found" : message, code: code)
         }
         if let tonality = result.tonality { fields.append(("tonality", .number(tonality, decimals: 4))) }
         if !result.warnings.isEmpty { fields.append(("warnings", .array(result.warnings.map { .string($0) }))) }
@@ -75,13 +64,5 @@ public enum ServerReply {
     /// The last path component, as openkeyscan reports it.
     static func fileName(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
-    }
-}
-
-extension JSONValue {
-    /// The value of `name` in an object, if any.
-    func field(_ name: String) -> JSONValue? {
-        guard case .object(let fields) = self else { return nil }
-        return fields.first { $0.0 == name }?.1
     }
 }
