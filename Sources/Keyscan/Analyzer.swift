@@ -87,7 +87,8 @@ public final class Analyzer: Sendable {
                 do {
                     logits = try timer.measure(.model) { () throws(ModelError) in try stream.finish() }
                 } catch { throw .model(path: path, error) }
-                outcome = .success(KeyEstimate(logits: logits), durationSeconds: audio.seconds)
+                outcome = .success(KeyEstimate(logits: logits, temperature: model.config.temperature),
+                                   durationSeconds: audio.seconds)
             }
         } catch {
             outcome = .failure(code: error.code, message: error.message)

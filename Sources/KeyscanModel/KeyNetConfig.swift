@@ -37,16 +37,21 @@ public struct KeyNetConfig: Sendable, Equatable {
     public let name: String
     public let version: String
     public let description: String
+    /// Divides the logits before the softmax so that confidence is calibrated: fitted on
+    /// validation data by `tools/training/calibrate.py` (metadata `temperature`; 1 when absent).
+    public let temperature: Float
 
     /// conv1 … conv9.
     let layers: [ConvLayerShape]
 
-    init(width: Int, name: String = "", version: String = "", description: String = "") {
+    init(width: Int, name: String = "", version: String = "", description: String = "", temperature: Float = 1) {
         precondition((1...Self.maximumWidth).contains(width), "KeyNet width \(width), expected 1…\(Self.maximumWidth)")
+        precondition(temperature.isFinite && temperature > 0, "KeyNet temperature \(temperature), expected > 0")
         self.width = width
         self.name = name
         self.version = version
         self.description = description
+        self.temperature = temperature
         let nf = width
         layers = [
             ConvLayerShape(name: "conv1", inChannels: 1, outChannels: nf, kernel: 5, poolAfter: false),
@@ -90,8 +95,16 @@ public struct KeyNetConfig: Sendable, Equatable {
         guard width <= Self.maximumWidth else {
             throw .invalidMetadata(key: "nf", got: nf, expected: "at most \(Self.maximumWidth)")
         }
+        var temperature: Float = 1
+        if let text = metadata["temperature"] {
+            // A calibration temperature far outside 0.05…20 is a broken file, not a fit.
+            guard let value = Float(text), value.isFinite, (0.05...20).contains(value) else {
+                throw .invalidMetadata(key: "temperature", got: text, expected: "a number from 0.05 to 20")
+            }
+            temperature = value
+        }
         self.init(width: width, name: metadata["name"] ?? "", version: metadata["version"] ?? "",
-                  description: metadata["description"] ?? "")
+                  description: metadata["description"] ?? "", temperature: temperature)
     }
 
     /// Product of the pooling strides: 8. Tiles start on multiples of it so every pool

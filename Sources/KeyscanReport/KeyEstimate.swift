@@ -5,11 +5,13 @@ public struct KeyEstimate: Sendable, Equatable {
     /// Softmax of the logits, in class order (see `MusicalKey.index`).
     public let probabilities: [Double]
 
-    /// Turns 24 logits into probabilities (a numerically stable softmax).
-    public init(logits: [Float]) {
+    /// Turns 24 logits into probabilities (a numerically stable softmax of logits / temperature;
+    /// the model's calibration temperature makes the probabilities honest, see KeyNetConfig).
+    public init(logits: [Float], temperature: Float = 1) {
         precondition(logits.count == 24, "KeyEstimate: \(logits.count) logits, expected 24")
+        precondition(temperature > 0, "KeyEstimate: temperature \(temperature), expected > 0")
         let top = Double(logits.max()!)
-        let exps = logits.map { exp(Double($0) - top) }
+        let exps = logits.map { exp((Double($0) - top) / Double(temperature)) }
         let sum = exps.reduce(0, +)
         probabilities = exps.map { $0 / sum }
     }

@@ -230,6 +230,17 @@ import Testing
         #expect(throws: ModelError.self) { try KeyNet(data: Self.withMetadata { $0["classes"] = swapped.joined(separator: ",") }) }
     }
 
+    @Test func calibrationTemperature() throws {
+        #expect(try Self.load(Self.tensors()).config.temperature == 1)
+        let calibrated = try KeyNet(data: Self.withMetadata { $0["temperature"] = "1.75" })
+        #expect(calibrated.config.temperature == 1.75)
+        for bad in ["0", "-1", "abc", "nan", "inf", "25"] {
+            Self.expectRejection(Self.withMetadata { $0["temperature"] = bad },
+                                 .invalidMetadata(key: "temperature", got: bad, expected: "a number from 0.05 to 20"),
+                                 ["metadata temperature: \"\(bad)\", expected a number from 0.05 to 20"])
+        }
+    }
+
     @Test func widthMustBePositiveInteger() {
         for bad in ["abc", "0", "-4", "2.5"] {
             Self.expectRejection(Self.withMetadata { $0["nf"] = bad },

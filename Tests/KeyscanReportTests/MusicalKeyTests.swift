@@ -85,6 +85,19 @@ import Testing
         #expect(abs(estimate.confidence - e5 / (e5 + e3 + 22)) < 1e-9)
     }
 
+    @Test func temperatureSoftensWithoutChangingTheKey() {
+        var logits = [Float](repeating: 0, count: 24)
+        logits[7] = 4
+        logits[19] = 2
+        let sharp = KeyEstimate(logits: logits)
+        let calibrated = KeyEstimate(logits: logits, temperature: 2)
+        #expect(calibrated.key == sharp.key)
+        #expect(calibrated.confidence < sharp.confidence)
+        // softmax(logits / 2): e² / (e² + e¹ + 22).
+        let expected = exp(2.0) / (exp(2.0) + exp(1.0) + 22)
+        #expect(abs(calibrated.confidence - expected) < 1e-12)
+    }
+
     @Test func hugeLogitsDoNotOverflow() {
         var logits = [Float](repeating: -1e30, count: 24)
         logits[3] = 1e30
