@@ -23,6 +23,10 @@ let package = Package(
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswresample-dev"])]),
+        // libvorbisfile: the fallback for Ogg Vorbis files FFmpeg 5.1 refuses.
+        .systemLibrary(
+            name: "CVorbisFile", pkgConfig: "vorbisfile",
+            providers: [.apt(["libvorbis-dev"])]),
         .systemLibrary(
             name: "CSoxr", pkgConfig: "soxr",
             providers: [.apt(["libsoxr-dev"])]),
@@ -37,7 +41,7 @@ let package = Package(
         .target(name: "CTagLib", dependencies: ["TagLibSystem"]),
 
         // decode → cqt → model → report, one module per stage.
-        .target(name: "KeyscanDecode", dependencies: ["CFFmpeg"]),
+        .target(name: "KeyscanDecode", dependencies: ["CFFmpeg", "CVorbisFile"]),
         .target(name: "KeyscanCQT", dependencies: ["CSoxr", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanModel", dependencies: ["KeyscanCQT", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanReport"),
@@ -51,7 +55,7 @@ let package = Package(
 
         .executableTarget(
             name: "KeyscanCLI",
-            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe", "KeyscanTags",
+            dependencies: ["Keyscan", "KeyscanDecode", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe", "KeyscanTags",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "KeyscanTestSupport", path: "Tests/KeyscanTestSupport"),
