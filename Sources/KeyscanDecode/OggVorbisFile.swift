@@ -53,8 +53,9 @@ final class OggVorbisFile {
     }
 
     enum Read {
-        /// `count` samples per channel, one plane per channel, valid until the next read.
-        case samples(planes: UnsafeMutablePointer<UnsafePointer<UInt8>?>, count: Int)
+        /// `count` samples per channel, one plane per channel, valid until the next read;
+        /// `link` counts the chained streams read so far (0 for the first).
+        case samples(planes: UnsafeMutablePointer<UnsafePointer<UInt8>?>, count: Int, link: Int32)
         /// A gap in the data (a missing or corrupt page): decoding goes on after it.
         case hole
         case end
@@ -74,7 +75,7 @@ final class OggVorbisFile {
         guard count > 0, let pcm else { throw input.error(call: "ov_read_float", code: Int32(clamping: count)) }
         // float** as the byte planes the resampler reads.
         return .samples(planes: UnsafeMutableRawPointer(pcm).assumingMemoryBound(to: UnsafePointer<UInt8>?.self),
-                        count: count)
+                        count: count, link: link)
     }
 }
 

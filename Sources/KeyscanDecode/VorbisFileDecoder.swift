@@ -18,6 +18,12 @@ final class VorbisFileDecoder: DecoderBackend {
     private var decodedSamples = 0
     /// Gaps libvorbisfile skipped (OV_HOLE): missing or corrupt pages.
     private var holes = 0
+    /// Gaps reported since the last samples. Read as a stream, libvorbisfile reports one at
+    /// every boundary between chained links too (1.3.7, just before the next link's first
+    /// samples), which is no damage: one of these is dropped when the link changes.
+    private var recentHoles = 0
+    /// The link of the last samples.
+    private var link: Int32 = 0
 
     /// Opens `path`, reads its headers and sets up the resampler. Nothing is decoded until
     /// `nextBlock`.
@@ -59,8 +65,11 @@ final class VorbisFileDecoder: DecoderBackend {
         catch { try stopReading(error, into: &block); return }
         switch read {
         case .end: try finish(into: &block)
-        case .hole: holes += 1
-        case .samples(let planes, let count):
+        case .hole: recentHoles += 1
+        case .samples(let planes, let count, let link):
+            holes += link == self.link ? recentHoles : max(0, recentHoles - 1)
+            recentHoles = 0
+            self.link = link
             let format = file.format
             if format != resampler.input {
                 // The next link of a chained file has another rate or channel count.
@@ -91,6 +100,7 @@ final class VorbisFileDecoder: DecoderBackend {
     /// Flushes the resampler; no audio at all fails the file, gaps become a warning.
     private func finish(into block: inout [Float]) throws(DecodeError) {
         finished = true
+        holes += recentHoles
         let gaps = holes == 1 ? "1 gap" : "\(holes) gaps"
         guard decodedSamples > 0 else {
             throw .decodeFailed(path: path, reason: "ov_read_float: no audio decoded" + (holes > 0 ? " (\(gaps) in the stream)" : ""))

@@ -205,6 +205,26 @@ struct VorbisCase: Sendable, CustomTestStringConvertible {
         #expect(abs(zeroCrossingFrequency(samples, sampleRate: 44100) - 440) < 30, "still the tones")
     }
 
+    /// Two chained links, 44.1 kHz mono then 48 kHz stereo: the resampler is rebuilt between
+    /// them, and the boundary is no gap (libvorbisfile reports one there).
+    @Test func chainedLinksDecodeWithoutAGapWarning() throws {
+        let directory = try TemporaryDirectory()
+        let first = directory.path("first.ogg"), second = directory.path("second.ogg")
+        try ffmpeg(sineInput(seconds: 2) + ["-c:a", "libvorbis", first])
+        try ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*440*t)|0.5*sin(2*PI*440*t):s=48000:d=2",
+                    "-c:a", "libvorbis", second])
+        let path = directory.path("chained.ogg")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: first)) + Data(contentsOf: URL(fileURLWithPath: second)))
+            .write(to: URL(fileURLWithPath: path))
+
+        let (samples, decoder) = try decodeAll(path, oggVorbis: .libvorbisfile)
+
+        #expect(decoder.warnings == [Self.forcedWarning])
+        #expect(abs(samples.count - 4 * 44100) <= 64, "\(samples.count)")
+        #expect(abs(zeroCrossingFrequency(Array(samples[(2 * 44100)...]), sampleRate: 44100) - 440) < 0.1)
+        #expect(abs(sineAmplitude(Array(samples[(2 * 44100)...])) - 0.5) < 0.01, "the 48 kHz stereo link, resampled")
+    }
+
     @Test func cancelsWhenAsked() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("tone.ogg")
