@@ -65,8 +65,8 @@ let package = Package(
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),
         .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
-        .testTarget(name: "KeyscanTests", dependencies: ["Keyscan"]),
-        .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags"]),
+        .testTarget(name: "KeyscanTests", dependencies: ["Keyscan", "KeyscanTestSupport"]),
+        .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI", "KeyscanTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import KeyscanTestSupport
 import KeyscanDecode
 
 // Test signals, files and measurements. Tests make their own audio: WAV is written
@@ -15,7 +16,7 @@ final class TemporaryDirectory {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    deinit { TestFiles.remove(url) }
 
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
