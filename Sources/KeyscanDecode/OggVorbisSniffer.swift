@@ -46,8 +46,9 @@ enum OggVorbisSniffer {
 
     static func isOggVorbis(_ bytes: ArraySlice<UInt8>) -> Bool {
         let b = Array(bytes)
-        // Capture pattern, stream structure version 0, and the beginning-of-stream flag.
-        guard b.count >= 27, b[0..<4].elementsEqual("OggS".utf8), b[4] == 0, b[5] & 0x02 != 0 else { return false }
+        // Capture pattern, stream structure version 0, the beginning-of-stream flag, and at
+        // least one lacing value.
+        guard b.count >= 28, b[0..<4].elementsEqual("OggS".utf8), b[4] == 0, b[5] & 0x02 != 0 else { return false }
         let segments = Int(b[26])
         // The first packet is exactly one 30-byte segment: the identification header's size.
         guard segments >= 1, b[27] == 30 else { return false }
