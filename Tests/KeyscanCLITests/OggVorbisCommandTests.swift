@@ -46,6 +46,31 @@ import Testing
         #expect(original["duration_s"] as? Double == 14.38)
     }
 
+    /// --write-tags on the file FFmpeg refuses: its packets are checked through libogg, the
+    /// tag is written, a second run finds it, and every packet but the comment is as it was.
+    @Test func fileFFmpegRefusesGetsItsKeyTag() throws {
+        let folder = try TemporaryFolder()
+        let copy = folder.path("caribbean.ogg")
+        try FileManager.default.copyItem(at: Self.fixture, to: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: copy.path)
+        let before = try #require(OggPage.parse([UInt8](Data(contentsOf: copy))))
+
+        let first = try KeyscanRun.run(["analyze", "--write-tags", copy.path], environment: Self.shippedModel)
+        let second = try KeyscanRun.run(["analyze", "--write-tags", copy.path], environment: Self.shippedModel)
+
+        #expect(first.status == 0 && second.status == 0, "\(first.stdout) \(second.stdout)")
+        let written = try #require(try first.results().first?["tag"] as? [String: Any])
+        let kept = try #require(try second.results().first?["tag"] as? [String: Any])
+        #expect(written["status"] as? String == "written", "\(written)")
+        #expect(kept["status"] as? String == "kept" && kept["value"] as? String == written["value"] as? String, "\(kept)")
+        let after = try #require(OggPage.parse([UInt8](Data(contentsOf: copy))))
+        var packets = (before.flatMap(\.packets), after.flatMap(\.packets))
+        #expect(packets.0.count == packets.1.count)
+        packets.0.remove(at: 1)  // the first comment header, where the tag goes
+        packets.1.remove(at: 1)
+        #expect(packets.0 == packets.1, "the audio packets and the other headers are untouched")
+    }
+
     /// KEYSCAN_TEST_FORCE_LIBVORBISFILE=1 sends every Ogg Vorbis file through the fallback,
     /// and only those: the same keys as FFmpeg's path.
     @Test func forcedLibvorbisfileGivesFFmpegsKeys() throws {

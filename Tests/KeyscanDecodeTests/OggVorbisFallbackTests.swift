@@ -299,7 +299,7 @@ private func rewrite(_ source: String, to destination: String,
 
 /// Drops every Vorbis header packet after the first three: what FFmpeg needs to read the
 /// fixture.
-private func removeRepeatedHeaders(_ source: String, to destination: String) throws {
+func removeRepeatedHeaders(_ source: String, to destination: String) throws {
     let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
     var pages = try #require(OggPage.parse(bytes), "pages whose packets end on them")
     var headers = 0
