@@ -10,8 +10,10 @@ let package = Package(
     products: [
         .executable(name: "keyscan", targets: ["KeyscanCLI"]),
         .library(name: "Keyscan", targets: ["Keyscan"]),
-        // For tools/fuzz, whose weights fuzzer calls the loader directly.
+        // For tools/fuzz, whose weights fuzzer calls the loader directly, and whose decode
+        // fuzzer the Ogg packet digest.
         .library(name: "KeyscanModel", targets: ["KeyscanModel"]),
+        .library(name: "KeyscanDecode", targets: ["KeyscanDecode"]),
         .library(name: "KeyscanServe", targets: ["KeyscanServe"]),
     ],
     dependencies: [

@@ -1,6 +1,7 @@
 import FuzzSupport
 import Glibc
 import Keyscan
+import KeyscanDecode
 
 // Arbitrary bytes as an audio file → decode → constant-Q transform, as `keyscan analyze`
 // does before the network. Every input must end in a spectrogram or a thrown error: a
@@ -9,7 +10,8 @@ import Keyscan
 // An input that starts like an Ogg page goes through the libvorbisfile fallback too,
 // forced: the default path reaches it only when FFmpeg fails first, which few mutations of
 // a valid file do, so forcing it fuzzes libvorbisfile, its callbacks and the resampler
-// switch between chained links on every Ogg input.
+// switch between chained links on every Ogg input; and through the digest `--write-tags`
+// checks audio with, which reads Ogg Vorbis that FFmpeg refuses with libogg.
 
 /// Built once: the kernels take far longer to make than a short input takes to analyze.
 let extractor: FeatureExtractor
@@ -27,7 +29,10 @@ atexit { unlink("/dev/shm/keyscan-fuzz-decode-\(getpid())") }
 fuzz { bytes in
     write(bytes, to: path)
     check(extractor)
-    if bytes.starts(with: "OggS".utf8) { check(vorbisExtractor) }
+    if bytes.starts(with: "OggS".utf8) {
+        check(vorbisExtractor)
+        _ = try? AudioStreamDigest(path: path)
+    }
 }
 
 func check(_ extractor: FeatureExtractor) {
