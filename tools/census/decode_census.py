@@ -18,6 +18,7 @@ import ctypes.util
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from collections import defaultdict
@@ -66,10 +67,18 @@ def container(path):
     return "unknown (" + head[:8].hex() + ")"
 
 
+# A file no decoder gets through in this long is reported as a time-out.
+TIMEOUT = 600
+
+
 def ffmpeg(path):
     """None if FFmpeg decodes the file, else its error with addresses and the path removed."""
-    run = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-i", path,
-                          "-map", "0:a:0", "-f", "null", "-"], capture_output=True, text=True, errors="replace")
+    try:
+        run = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-i", path,
+                              "-map", "0:a:0", "-f", "null", "-"], capture_output=True, text=True, errors="replace",
+                             timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"no result after {TIMEOUT} s"
     if run.returncode == 0:
         return None
     lines = [line for line in run.stderr.splitlines() if line.strip()]
@@ -79,7 +88,10 @@ def ffmpeg(path):
 
 
 def sox(path):
-    run = subprocess.run(["sox", "-V1", path, "-t", "null", "-"], capture_output=True)
+    try:
+        run = subprocess.run(["sox", "-V1", path, "-t", "null", "-"], capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return False
     return run.returncode == 0
 
 
@@ -146,6 +158,14 @@ class VorbisFile:
             self.lib.ov_clear(vf)
 
 
+def is_regular(path):
+    """Only regular files are opened: a FIFO would block open() for good, a device never end."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def files(paths):
     for path in paths:
         if path.startswith("@"):
@@ -169,7 +189,10 @@ def main():
     parser.add_argument("--list", action="store_true", help="name the refused files")
     args = parser.parse_args()
 
-    paths = sorted(set(files(args.paths)))
+    found = sorted(set(files(args.paths)))
+    paths = [path for path in found if is_regular(path)]
+    if len(paths) < len(found):
+        print(f"skipped {len(found) - len(paths)} that are not regular files (FIFOs, devices, broken links, folders)")
     with ThreadPoolExecutor(args.jobs) as pool:
         errors = list(pool.map(ffmpeg, paths))
     sndfile, vorbisfile = SndFile(), VorbisFile()
