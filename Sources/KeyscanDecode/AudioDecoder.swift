@@ -181,9 +181,14 @@ protocol DecoderBackend: AnyObject {
     func nextBlock() throws(DecodeError) -> [Float]?
 }
 
-/// Rates below `AudioDecoder.minimumSourceRate` are refused before decoding.
+/// Rates below `AudioDecoder.minimumSourceRate` are refused before decoding, and so are
+/// rates beyond a C int, which FFmpeg's resampler takes: a Vorbis header's rate is 32 bits
+/// unsigned, and libvorbis accepts up to 4.3 GHz.
 func checkSourceRate(_ rate: Int, path: String) throws(DecodeError) {
     guard rate >= AudioDecoder.minimumSourceRate else {
         throw .decodeFailed(path: path, reason: "sample rate \(rate) Hz, below the \(AudioDecoder.minimumSourceRate) Hz keyscan reads")
+    }
+    guard rate <= Int(Int32.max) else {
+        throw .decodeFailed(path: path, reason: "sample rate \(rate) Hz, beyond what the resampler takes")
     }
 }

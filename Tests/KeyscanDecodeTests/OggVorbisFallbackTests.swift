@@ -225,6 +225,29 @@ struct VorbisCase: Sendable, CustomTestStringConvertible {
         #expect(abs(sineAmplitude(Array(samples[(2 * 44100)...])) - 0.5) < 0.01, "the 48 kHz stereo link, resampled")
     }
 
+    /// A Vorbis header's rate is 32 bits unsigned and libvorbis takes any: rates beyond a C
+    /// int, and below 1 kHz, fail the file before the resampler sees them.
+    @Test func outOfRangeRatesFailCleanly() throws {
+        let directory = try TemporaryDirectory()
+        let original = directory.path("original.ogg")
+        try VorbisCase.all[0].encode(original, seconds: 1)
+        for rate: UInt32 in [0xFFFF_FFF0, 0x8000_0000, 500] {
+            let path = directory.path("\(rate).ogg")
+            try rewrite(original, to: path) { headers, audio in
+                var id = headers[0]
+                for k in 0..<4 { id[12 + k] = UInt8(truncatingIfNeeded: rate >> (8 * UInt32(k))) }
+                return [page(id, bos: true), page(headers[1], headers[2])] + audio
+            }
+            do {
+                _ = try decodeAll(path, oggVorbis: .libvorbisfile)
+                Issue.record("decoded at \(rate) Hz")
+            } catch {
+                guard case .decodeFailed(_, let reason) = error else { Issue.record("\(error)"); continue }
+                #expect(reason.hasPrefix("sample rate \(rate) Hz"), "\(reason)")
+            }
+        }
+    }
+
     @Test func cancelsWhenAsked() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("tone.ogg")
