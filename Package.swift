@@ -10,8 +10,10 @@ let package = Package(
     products: [
         .executable(name: "keyscan", targets: ["KeyscanCLI"]),
         .library(name: "Keyscan", targets: ["Keyscan"]),
-        // For tools/fuzz, whose weights fuzzer calls the loader directly.
+        // For tools/fuzz, whose weights fuzzer calls the loader directly, and whose decode
+        // fuzzer the Ogg packet digest.
         .library(name: "KeyscanModel", targets: ["KeyscanModel"]),
+        .library(name: "KeyscanDecode", targets: ["KeyscanDecode"]),
         .library(name: "KeyscanServe", targets: ["KeyscanServe"]),
     ],
     dependencies: [
@@ -23,6 +25,10 @@ let package = Package(
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswresample-dev"])]),
+        // libvorbisfile: the fallback for Ogg Vorbis files FFmpeg 5.1 refuses.
+        .systemLibrary(
+            name: "CVorbisFile", pkgConfig: "vorbisfile",
+            providers: [.apt(["libvorbis-dev"])]),
         .systemLibrary(
             name: "CSoxr", pkgConfig: "soxr",
             providers: [.apt(["libsoxr-dev"])]),
@@ -37,7 +43,7 @@ let package = Package(
         .target(name: "CTagLib", dependencies: ["TagLibSystem"]),
 
         // decode → cqt → model → report, one module per stage.
-        .target(name: "KeyscanDecode", dependencies: ["CFFmpeg"]),
+        .target(name: "KeyscanDecode", dependencies: ["CFFmpeg", "CVorbisFile"]),
         .target(name: "KeyscanCQT", dependencies: ["CSoxr", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanModel", dependencies: ["KeyscanCQT", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanReport"),
@@ -51,7 +57,7 @@ let package = Package(
 
         .executableTarget(
             name: "KeyscanCLI",
-            dependencies: ["Keyscan", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe", "KeyscanTags",
+            dependencies: ["Keyscan", "KeyscanDecode", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe", "KeyscanTags",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "KeyscanTestSupport", path: "Tests/KeyscanTestSupport"),
@@ -61,8 +67,8 @@ let package = Package(
         .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),
         .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
-        .testTarget(name: "KeyscanTests", dependencies: ["Keyscan"]),
-        .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags"]),
+        .testTarget(name: "KeyscanTests", dependencies: ["Keyscan", "KeyscanTestSupport"]),
+        .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI", "KeyscanTestSupport"]),
     ]
 )

@@ -17,19 +17,24 @@ public final class Analyzer: Sendable {
     public let identity: String
 
     /// Bump when a change to decoding, the transform or the report changes results, so
-    /// caches analyze again.
-    public static let pipelineVersion = 1
+    /// caches analyze again. 2: Ogg Vorbis that FFmpeg refuses is decoded by libvorbisfile,
+    /// where version 1 cached a `not_audio` error.
+    public static let pipelineVersion = 2
 
     /// Loads the weights and builds the transform's kernels.
-    public init(modelPath: String) throws(AnalyzerSetupError) {
+    ///
+    /// - Parameter oggVorbis: which library decodes Ogg Vorbis; tests force libvorbisfile.
+    public init(modelPath: String, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(AnalyzerSetupError) {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: modelPath)) }
         catch { throw .model(.unreadable(path: modelPath, reason: error.localizedDescription)) }
         do { model = try KeyNet(data: data) }
         catch { throw .model(error) }
         self.modelPath = modelPath
+        // Forced libvorbisfile decodes Ogg Vorbis a little differently: its results are its own.
         identity = "keyscan-pipeline-\(Self.pipelineVersion)/weights-fnv1a64-" + String(fnv1a64(data), radix: 16)
-        do { features = try FeatureExtractor() }
+            + (oggVorbis == .libvorbisfile ? "/libvorbisfile" : "")
+        do { features = try FeatureExtractor(oggVorbis: oggVorbis) }
         catch { throw .transform(error) }
     }
 

@@ -17,10 +17,13 @@ public final class FeatureExtractor: Sendable {
     static let droppedFrames = 2
 
     let kernels: CQTKernels
+    /// Which library decodes Ogg Vorbis (tests force libvorbisfile).
+    public let oggVorbis: OggVorbisDecoding
 
     /// Builds the transform's kernels (once per process).
-    public init() throws(CQTConfigurationError) {
+    public init(oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(CQTConfigurationError) {
         kernels = try CQTKernels(configuration: .keyNet)
+        self.oggVorbis = oggVorbis
     }
 
     /// The spectrogram the model sees for `path`: decoded, transformed, the last two frames
@@ -79,14 +82,14 @@ public final class FeatureExtractor: Sendable {
     }
 
     /// Decodes `path` into a transform, calling `afterBlock` after each block; stops as soon
-    /// as `deadline` says so: FFmpeg's interrupt callback asks it during blocking reads, the
-    /// decode loop between frames. Fills in `audio`; the caller finishes the transform.
+    /// as `deadline` says so: FFmpeg's interrupt callback (or libvorbisfile's read callback)
+    /// asks it during blocking reads, the decode loop between frames. Fills in `audio`; the caller finishes the transform.
     private func decode(path: String, deadline: Deadline, timer: inout StageTimer, audio: inout DecodedAudio,
                         afterBlock: (ConstantQTransform) -> Void) throws(AnalysisError) -> ConstantQTransform {
         do throws(DecodeError) {
             let decoder = try timer.measure(.open) { () throws(DecodeError) in
                 try AudioDecoder(path: path, sampleRate: kernels.configuration.sampleRate,
-                                 shouldAbort: { deadline.stop() != nil })
+                                 shouldAbort: { deadline.stop() != nil }, oggVorbis: oggVorbis)
             }
             // Abandoned on a throw: its deinit waits for the chunks already handed to workers.
             let transform = ConstantQTransform(kernels: kernels)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Keyscan
+import KeyscanDecode
 import KeyscanModel
 import KeyscanReport
 
@@ -100,8 +101,15 @@ extension Analyze {
         }
         // One BLAS thread per product: keyscan parallelises over files, chunks and tiles itself.
         setBLASThreadCount(1)
-        do { return try Analyzer(modelPath: modelPath) }
+        do { return try Analyzer(modelPath: modelPath, oggVorbis: oggVorbisDecoding()) }
         catch { throw ValidationError("\(error)") }
+    }
+
+    /// For tests only: with KEYSCAN_TEST_FORCE_LIBVORBISFILE=1, Ogg Vorbis is decoded by
+    /// libvorbisfile even where FFmpeg reads it, so the tests can compare the fallback with
+    /// FFmpeg's path through the real binary. Read here and nowhere else.
+    static func oggVorbisDecoding(environment: [String: String] = ProcessInfo.processInfo.environment) -> OggVorbisDecoding {
+        environment[OggVorbisDecoding.testVariable] == "1" ? .libvorbisfile : .ffmpegThenLibvorbisfile
     }
 }
 

@@ -23,7 +23,7 @@ struct Features: ParsableCommand {
 
     func run() throws {
         let extractor: FeatureExtractor
-        do { extractor = try FeatureExtractor() }
+        do { extractor = try FeatureExtractor(oggVorbis: Analyze.oggVorbisDecoding()) }
         catch { throw ValidationError("\(error)") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let files = options.files()

@@ -10,12 +10,24 @@ public struct AudioSourceInfo: Sendable, Equatable {
     /// Duration in seconds as the stream (else the container) states it; nil if neither does.
     /// An estimate: the decoded length is what counts.
     public let duration: Double?
+    /// The library that decodes the file.
+    public let library: DecoderLibrary
 
-    public init(container: String, codec: String, sampleRate: Int, channels: Int, duration: Double?) {
+    public init(container: String, codec: String, sampleRate: Int, channels: Int, duration: Double?,
+                library: DecoderLibrary = .ffmpeg) {
         self.container = container
         self.codec = codec
         self.sampleRate = sampleRate
         self.channels = channels
         self.duration = duration
+        self.library = library
     }
+}
+
+/// The libraries `AudioDecoder` decodes with.
+public enum DecoderLibrary: String, Sendable, Equatable {
+    /// Everything FFmpeg reads: the usual path.
+    case ffmpeg
+    /// Ogg Vorbis that FFmpeg cannot read (see `OggVorbisDecoding`).
+    case libvorbisfile
 }

@@ -1,8 +1,11 @@
 import CFFmpeg
+import CVorbisFile
 
 /// A fingerprint of the audio a file stores, taken by demuxing only (nothing is decoded):
 /// SHA-256 over the codec, its setup data and the payload of every packet of the stream
 /// `AudioDecoder` would decode, in order.
+///
+/// Ogg Vorbis that FFmpeg refuses is read with libogg instead, hashing the same fields.
 ///
 /// Two files with the same digest hold the same coded audio however their tags differ, so
 /// a tag writer compares the digests of a file before and after writing to prove it left
@@ -24,7 +27,14 @@ public struct AudioStreamDigest: Sendable, Equatable, CustomStringConvertible {
         try checkReadableFile(path)
         let format: FormatContext
         do { format = try FormatContext(path: path, interrupt: nil) }
-        catch { throw DecodeError(opening: path, error) }
+        catch {
+            // Ogg Vorbis that FFmpeg refuses is what AudioDecoder decodes with libvorbisfile:
+            // its packets are read with libogg instead.
+            let failure = DecodeError(opening: path, error)
+            guard failure.isDecodingFailure, OggVorbisSniffer.isOggVorbis(path: path) else { throw failure }
+            self = try Self(oggVorbisAt: path)
+            return
+        }
         guard let stream = format.selectBestAudioStream() else {
             if format.hasMovingPicture { throw .noAudioStream(path: path) }
             throw .notAudio(path: path, reason: "read as \(format.name), which holds no audio")
@@ -52,6 +62,49 @@ public struct AudioStreamDigest: Sendable, Equatable, CustomStringConvertible {
             self.bytes = bytes
             sha256 = hash.finalHex()
         } catch { throw DecodeError(decoding: path, error) }
+    }
+
+    /// The same digest from libogg for an Ogg Vorbis file FFmpeg cannot demux: the codec,
+    /// rate and channels from the identification header, the identification and setup
+    /// headers (not the comment header, the tag), and every audio packet of the Vorbis
+    /// streams in order. Header packets a stream repeats (what FFmpeg 5.1 refuses) are
+    /// skipped, as libvorbisfile skips them.
+    init(oggVorbisAt path: String) throws(DecodeError) {
+        let hash: HashContext
+        do { hash = try HashContext(algorithm: "SHA256") } catch { throw DecodeError(decoding: path, error) }
+        do throws(VorbisFileError) {
+            let reader = try OggPacketReader(path: path)
+            var headers: [[UInt8]] = []
+            var packets = 0, bytes = 0
+            try reader.forEachPacket { packet, _ throws(VorbisFileError) in
+                // Vorbis header packets have an odd type byte; audio packets an even one.
+                if let type = packet.first, type & 1 == 1 {
+                    if headers.count < 3 { headers.append(Array(packet)) }
+                    return
+                }
+                guard headers.count == 3, !packet.isEmpty else { return }
+                if packets == 0 {
+                    // What FFmpeg hashes first: codec, sample rate, channels, then the setup data.
+                    let id = headers[0]
+                    guard id.count >= 16 else { throw VorbisFileError(call: "ogg_stream_packetout", code: OV_EBADHEADER) }
+                    hash.update(AV_CODEC_ID_VORBIS.rawValue)
+                    hash.update(Int32(id[12]) | Int32(id[13]) << 8 | Int32(id[14]) << 16 | Int32(id[15]) << 24)
+                    hash.update(Int32(id[11]))
+                    id.withUnsafeBytes { hash.update($0) }
+                    headers[2].withUnsafeBytes { hash.update($0) }
+                }
+                hash.update(packet)
+                packets += 1
+                bytes += packet.count
+            }
+            guard packets > 0 else { throw VorbisFileError(call: "ogg_stream_packetout", code: OV_ENOTVORBIS) }
+            container = "ogg"
+            self.packets = packets
+            self.bytes = bytes
+            sha256 = hash.finalHex()
+        } catch {
+            throw DecodeError(vorbisFile: path, error)
+        }
     }
 
     public var description: String { "\(container): \(packets) packets, \(bytes) bytes, sha256 \(sha256)" }

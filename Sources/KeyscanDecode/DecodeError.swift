@@ -9,13 +9,16 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     /// A FIFO, socket or device: `kind` says which. Never opened, since open() on a FIFO
     /// would block for good.
     case notAFile(path: String, kind: String)
-    /// Nothing FFmpeg reads as audio: probing failed, an empty file, a still image.
+    /// Nothing FFmpeg reads as audio: probing failed, an empty file, a still image. Content
+    /// that is audio but that no decoder reads (Ogg Vorbis both FFmpeg and libvorbisfile
+    /// refuse) is `decodeFailed` instead.
     case notAudio(path: String, reason: String)
     /// A container FFmpeg reads, without an audio stream: a video without sound.
     case noAudioStream(path: String)
     /// An audio stream this FFmpeg has no decoder for.
     case unsupportedCodec(path: String, codec: String)
-    /// Decoding failed; `reason` names the FFmpeg call and carries av_strerror's text.
+    /// Decoding failed; `reason` names the FFmpeg call and carries av_strerror's text, or,
+    /// when libvorbisfile was tried too, gives both libraries' reasons.
     case decodeFailed(path: String, reason: String)
     /// Reading the file failed; `reason` names the call and carries the system's text.
     case readFailed(path: String, reason: String)
@@ -59,6 +62,32 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
 }
 
 extension DecodeError {
+    /// What failed, without the path: the reason of the cases that have one.
+    var reason: String {
+        switch self {
+        case .notAudio(_, let reason), .decodeFailed(_, let reason), .readFailed(_, let reason): reason
+        case .noAudioStream: "no audio stream"
+        case .unsupportedCodec(_, let codec): "no decoder for codec \"\(codec)\""
+        default: message
+        }
+    }
+
+    /// Whether a decoder failed on the content, as opposed to the file being missing,
+    /// unreadable or the work cancelled: only then may another decoder be tried.
+    var isDecodingFailure: Bool {
+        switch self {
+        case .notAudio, .noAudioStream, .unsupportedCodec, .decodeFailed: true
+        default: false
+        }
+    }
+
+    /// Both decoders failed on an Ogg Vorbis file: a cancellation or read error of the
+    /// second stays what it is; otherwise it is audio no decoder reads, with both reasons.
+    init(path: String, ffmpeg: DecodeError, libvorbisfile: DecodeError) {
+        guard libvorbisfile.isDecodingFailure else { self = libvorbisfile; return }
+        self = .decodeFailed(path: path, reason: "FFmpeg: \(ffmpeg.reason); libvorbisfile: \(libvorbisfile.reason)")
+    }
+
     /// A failure to open or probe `path`. Errno-like codes keep their own cases
     /// (avformat_open_input can still meet them if the file changes after the stat check);
     /// anything else means FFmpeg does not recognise the data.

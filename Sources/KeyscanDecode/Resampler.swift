@@ -60,8 +60,15 @@ final class Resampler {
     /// as many as give about `outputPerCall` samples (at least one input sample). Returns
     /// the input sample to continue from; the frame's `sampleCount` when it is all done.
     func convert(_ frame: Frame, from start: Int, into block: inout [Float]) throws(FFmpegError) -> Int {
-        let total = Int(frame.sampleCount)
-        guard start < total, let planes = frame.planes else { return total }
+        guard let planes = frame.planes else { return Int(frame.sampleCount) }
+        return try convert(planes: planes, count: Int(frame.sampleCount), from: start, into: &block)
+    }
+
+    /// The same for PCM that is not in an AVFrame: `count` samples per channel in `planes`,
+    /// laid out as `input.sampleFormat` says (libvorbisfile's planar floats).
+    func convert(planes: UnsafeMutablePointer<UnsafePointer<UInt8>?>, count total: Int, from start: Int,
+                 into block: inout [Float]) throws(FFmpegError) -> Int {
+        guard start < total else { return total }
         let perCall = max(1, Self.outputPerCall * input.sampleRate / outputRate)
         let count = min(total - start, perCall)
         if start == 0 && count == total {

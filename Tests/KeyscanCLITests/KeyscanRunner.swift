@@ -1,4 +1,5 @@
 import Foundation
+import KeyscanTestSupport
 
 /// Runs the built `keyscan` executable and captures what it prints.
 struct KeyscanRun {
@@ -86,6 +87,6 @@ final class TemporaryFolder {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("keyscan-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
-    deinit { try? FileManager.default.removeItem(at: url) }
+    deinit { TestFiles.remove(url) }
     func path(_ name: String) -> URL { url.appendingPathComponent(name) }
 }

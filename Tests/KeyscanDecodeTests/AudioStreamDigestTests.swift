@@ -26,6 +26,24 @@ import Testing
         }
     }
 
+    /// libogg's digest, for Ogg Vorbis FFmpeg cannot demux, hashes what FFmpeg's does: on
+    /// files FFmpeg reads the two are equal, and the file FFmpeg refuses has the digest of
+    /// its copy without the repeated header set.
+    @Test func oggVorbisDigestFromLiboggIsFFmpegs() throws {
+        let directory = try TemporaryDirectory()
+        for vorbis in VorbisCase.all {
+            let path = directory.path("\(vorbis.name).ogg")
+            try vorbis.encode(path, seconds: 1)
+            #expect(try AudioStreamDigest(oggVorbisAt: path) == AudioStreamDigest(path: path), "\(vorbis.name)")
+        }
+        let fixture = try #require(OggVorbisFallbackTests.fixture)
+        let repaired = directory.path("repaired.ogg")
+        try removeRepeatedHeaders(fixture, to: repaired)
+        let digest = try AudioStreamDigest(path: fixture)
+        #expect(digest == (try AudioStreamDigest(path: repaired)))
+        #expect(digest.packets > 600)
+    }
+
     @Test func differentAudioOrOneChangedByteChangesIt() throws {
         let directory = try TemporaryDirectory()
         let a = directory.path("a.wav"), b = directory.path("b.wav"), c = directory.path("c.wav")

@@ -133,6 +133,14 @@ import KeyscanDecode
         #expect(decoder.warnings.contains { $0.contains("NaN or infinite") }, "\(decoder.warnings)")
     }
 
+    /// What the decode fuzzer found in the Ogg Vorbis sniffer: 27 bytes, an Ogg page header
+    /// that ends before its lacing table, read one byte past the end. FFmpeg refuses it,
+    /// and it is no Ogg Vorbis for libvorbisfile either: not audio.
+    @Test func fuzzedOggPageHeaderAloneIsNotAudio() throws {
+        let path = try #require(Bundle.module.path(forResource: "ogg-page-header-only", ofType: "ogg", inDirectory: "Fixtures/fuzz"))
+        #expect(try notAudio(path))
+    }
+
     @Test func truncatedMP3DecodesWhatIsThere() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("cut.mp3")

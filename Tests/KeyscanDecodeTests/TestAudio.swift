@@ -1,4 +1,5 @@
 import Foundation
+import KeyscanTestSupport
 import KeyscanDecode
 
 // Test signals, files and measurements. Tests make their own audio: WAV is written
@@ -15,7 +16,7 @@ final class TemporaryDirectory {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    deinit { TestFiles.remove(url) }
 
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
@@ -99,8 +100,9 @@ func sineInput(sampleRate: Int = 44100, seconds: Double = 1) -> [String] {
 }
 
 /// Every sample of `path`, with the decoder (for its source info and warnings).
-func decodeAll(_ path: String, sampleRate: Int = 44100) throws(DecodeError) -> (samples: [Float], decoder: AudioDecoder) {
-    let decoder = try AudioDecoder(path: path, sampleRate: sampleRate)
+func decodeAll(_ path: String, sampleRate: Int = 44100, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile)
+    throws(DecodeError) -> (samples: [Float], decoder: AudioDecoder) {
+    let decoder = try AudioDecoder(path: path, sampleRate: sampleRate, oggVorbis: oggVorbis)
     var samples: [Float] = []
     while let block = try decoder.nextBlock() { samples += block }
     return (samples, decoder)
@@ -130,3 +132,9 @@ func sineAmplitude(_ x: [Float]) -> Double {
     return (y.reduce(0) { $0 + Double($1) * Double($1) } / Double(y.count)).squareRoot() * 2.squareRoot()
 }
 
+
+/// The largest absolute difference between two signals of the same length.
+func maximumDifference(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "signals of \(a.count) and \(b.count) samples")
+    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import KeyscanTestSupport
 
 // Files the tag tests make for themselves, encoded by the ffmpeg CLI (only tests run it).
 
@@ -14,7 +15,7 @@ final class TemporaryFolder {
     deinit {
         // A test may leave a read-only folder behind; make it removable first.
         try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
-        try? FileManager.default.removeItem(at: url)
+        TestFiles.remove(url)
     }
 
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
@@ -85,7 +86,7 @@ enum Fixtures {
 
     private static let made: Result<Void, Error> = Result {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        atexit { try? FileManager.default.removeItem(atPath: Fixtures.folder) }
+        atexit { TestFiles.remove(URL(fileURLWithPath: Fixtures.folder)) }
         let outputs = (containers + others).flatMap { ["-map", "0:a"] + $0.codec + [folder + "/" + $0.file] }
         try run("ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi",
                            "-i", "aevalsrc=0.3*sin(2*PI*220*t)+0.2*sin(2*PI*277.18*t):s=44100:c=stereo:d=1"] + outputs)

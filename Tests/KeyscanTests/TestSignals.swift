@@ -1,4 +1,5 @@
 import Foundation
+import KeyscanTestSupport
 import KeyscanCQT
 
 /// Signals with known tonality, and the files the analyzer tests read.
@@ -70,6 +71,6 @@ final class TemporaryFolder {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("keyscan-analyzer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
-    deinit { try? FileManager.default.removeItem(at: url) }
+    deinit { TestFiles.remove(url) }
     func path(_ name: String) -> URL { url.appendingPathComponent(name) }
 }

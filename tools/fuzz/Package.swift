@@ -36,6 +36,7 @@ let package = Package(
                 "FuzzSupport",
                 .product(name: "Keyscan", package: "keyscan"),
                 .product(name: "KeyscanModel", package: "keyscan"),
+                .product(name: "KeyscanDecode", package: "keyscan"),
                 .product(name: "KeyscanServe", package: "keyscan"),
             ],
             path: "Targets/\(name)",
