@@ -12,6 +12,9 @@ struct Analyze: ParsableCommand {
         discussion: """
             Folders are searched recursively (hidden files and symlink loops skipped). Every file \
             gets a result, an error result if it cannot be analyzed; the batch always goes on. \
+            A file named by several paths (links, repeated lines of --files-from) is analyzed once. \
+            With --format jsonl a --files-from list is read as the batch goes and results are \
+            written as files finish, so memory stays flat for lists of any length. \
             Results are cached: a file analyzed before with the same model, size and modification \
             time is not analyzed again (its result says "cached": true). \
             Silence and noise get status no_key, which is not a failure. A file that runs past \

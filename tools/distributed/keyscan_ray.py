@@ -51,6 +51,8 @@ SCHEMA = pa.schema([
     ("model", pa.string()),
 ])
 COLUMNS = SCHEMA.names
+# Paths per file of the pending list the driver writes for Ray to read.
+PART_LINES = 4096
 
 # For the test only (tools/distributed/test_ray_runner.sh): a folder in which the first
 # batch to claim "serve" kills its keyscan serve process mid-batch, and the next to claim
@@ -242,13 +244,15 @@ def done_paths(out_dir):
 
 
 def pending_manifest(manifest, out_dir, done, run_id):
-    """Writes the manifest's paths without a row yet (each once) to a file in OUT_DIR;
-    returns its path and the counts (listed, already done, to do)."""
-    pending_path = os.path.join(out_dir, f"_pending-{run_id}.txt")
+    """Writes the manifest's paths without a row yet (each once) to a folder in OUT_DIR, in
+    files of PART_LINES paths (so Ray reads the list in parallel, streaming); returns the
+    folder and the counts (listed, already done, to do)."""
+    folder = os.path.join(out_dir, f"_pending-{run_id}")
+    os.makedirs(folder)
     seen = set()
     listed = skipped = todo = 0
-    with open(manifest, encoding="utf-8", errors="surrogateescape", newline="\n") as lines, \
-            open(pending_path, "w", encoding="utf-8", errors="surrogateescape") as pending:
+    part = None
+    with open(manifest, encoding="utf-8", errors="surrogateescape", newline="\n") as lines:
         for line in lines:
             path = line.rstrip("\n").rstrip("\r")
             if not path.strip() or path in seen:
@@ -258,9 +262,16 @@ def pending_manifest(manifest, out_dir, done, run_id):
             if path in done:
                 skipped += 1
                 continue
-            pending.write(path + "\n")
+            if todo % PART_LINES == 0:
+                if part:
+                    part.close()
+                part = open(os.path.join(folder, f"part-{todo // PART_LINES:06d}.txt"), "w",
+                            encoding="utf-8", errors="surrogateescape")
+            part.write(path + "\n")
             todo += 1
-    return pending_path, listed, skipped, todo
+    if part:
+        part.close()
+    return folder, listed, skipped, todo
 
 
 def main(argv=None):
@@ -291,7 +302,7 @@ def main(argv=None):
     pending, listed, skipped, todo = pending_manifest(args.manifest, args.out_dir, done, run_id)
     print(f"keyscan_ray: {listed} files in {args.manifest}: {skipped} done already, {todo} to analyze", file=sys.stderr)
     if todo == 0:
-        os.remove(pending)
+        shutil.rmtree(pending)
         return 0
 
     import ray  # only when there is work: a finished catalogue needs no cluster
@@ -311,7 +322,10 @@ def main(argv=None):
     # Reading the list and writing Parquet are light I/O: they take no CPU of their own, so
     # that the actors can have every CPU (with one each, on a 2-CPU machine, a read or write
     # task asking for a CPU would wait for ever).
-    dataset = ray.data.read_text(os.path.abspath(pending), drop_empty_lines=True, num_cpus=0)
+    # Ray Data gives each block to one actor, and reads a file as one block unless told to
+    # split it: ask for a block per batch, so that every actor gets work.
+    dataset = ray.data.read_text(os.path.abspath(pending), drop_empty_lines=True, num_cpus=0,
+                                 override_num_blocks=-(-todo // args.batch_size))
     # Ray Data restarts a dead actor and runs its batch again (max_restarts and
     # max_task_retries default to -1 for actor pools: a lost node is not a failed job).
     rows = dataset.map_batches(
@@ -323,7 +337,7 @@ def main(argv=None):
     rows.write_parquet(os.path.abspath(args.out_dir), min_rows_per_file=args.rows_per_file,
                        filename_provider=RunFilenames(run_id), ray_remote_args={"num_cpus": 0})
     seconds = time.monotonic() - started
-    os.remove(pending)
+    shutil.rmtree(pending)
 
     written = pq.ParquetDataset([os.path.join(args.out_dir, name) for name in os.listdir(args.out_dir)
                                  if name.startswith(f"keyscan-{run_id}-")]).read(columns=["status"])

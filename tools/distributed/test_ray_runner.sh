@@ -20,16 +20,17 @@ work="$(mktemp -d /tmp/kray.XXXXXX)"
 ray_pid=""
 cleanup() {
     if [ -n "$ray_pid" ]; then
-        # The head was started in a session of its own: end that process group, then any
-        # Ray process still using this test's folder (workers Ray moved elsewhere).
+        # The head was started in a session of its own, and every Ray process (workers have
+        # process groups of their own) stays in it: stop the head, then whatever is left of
+        # that session.
         kill -TERM -- "-$ray_pid" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$ray_pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL -- "-$ray_pid" 2>/dev/null || true
-        for pid in $(pgrep -f -- "$work" || true); do kill -KILL "$pid" 2>/dev/null || true; done
+        for pid in $(ps -o pid= -s "$ray_pid" 2>/dev/null || true); do kill -KILL "$pid" 2>/dev/null || true; done
     fi
     [ -n "${KEEP_WORK:-}" ] && echo "test_ray_runner: kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 fail() { echo "test_ray_runner: FAIL: $*" >&2; exit 1; }
 
@@ -64,6 +65,10 @@ echo "test_ray_runner: $files files ($(wc -l < "$manifest") lines) in $manifest"
 
 # --- the reference: keyscan analyze on the same files -----------------------------------
 export XDG_CACHE_HOME="$work/cache"
+# Ray keeps state in ~/.ray (an auth token a local ray.init leaves there breaks a later
+# `ray start`): a home of the test's own.
+export HOME="$work/home"
+mkdir -p "$HOME"
 "$keyscan" analyze --no-cache --format jsonl --quiet --files-from "$manifest" > "$work/analyze.jsonl" || [ $? -eq 1 ]
 
 # --- a Ray cluster of this machine: head with 2 CPUs, small object store -----------------
