@@ -137,8 +137,11 @@ import Testing
         #expect(ready?["type"] as? String == "ready")
         #expect(ready?["version"] as? String == "0.1.0")
         #expect((ready?["model"] as? String)?.hasPrefix("keyscan-pipeline-") == true, "\(piped.stdout)")
-        let withOptions = try KeyscanRun.run(["-w", "1", "-m", model])
+        let withOptions = try KeyscanRun.run(["-w", "1", "-m", model, "--cpus", "1"])
         #expect(withOptions.status == 0)
         #expect(Self.lines(withOptions.stdout).first?["type"] as? String == "ready")
+        let noCPU = try KeyscanRun.run(["serve", "-m", model, "--cpus", "0"])
+        #expect(noCPU.status == 2)
+        #expect(noCPU.stderr.contains("--cpus must be at least 1"), "\(noCPU.stderr)")
     }
 }

@@ -61,7 +61,7 @@ TEST_KILL_VARIABLE = "KEYSCAN_RAY_TEST_KILL_DIR"
 
 
 class KeyscanServer:
-    """One `keyscan serve -w 1` child, driven through its NDJSON protocol (README.md)."""
+    """One `keyscan serve -w 1 --cpus 1` child, driven through its NDJSON protocol (README.md)."""
 
     # keyscan sends a heartbeat every 30 s, even while a file is being analyzed: this much
     # silence means the process is stuck, and it is killed and restarted.
@@ -73,7 +73,9 @@ class KeyscanServer:
     CRASH_LIMIT = 2
 
     def __init__(self, keyscan, serve_args):
-        self.command = [keyscan, "serve", "-w", "1", *serve_args]
+        # One file at a time on the one CPU Ray gives the actor: with more threads than that
+        # a file's transform and network only wait for each other.
+        self.command = [keyscan, "serve", "-w", "1", "--cpus", "1", *serve_args]
         self.process = None
         self.version = None
         self.model = None
