@@ -125,6 +125,13 @@ def main():
     runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "distributed", "keyscan_ray.py")
 
     files = sorted(os.path.join(args.folder, name) for name in os.listdir(args.folder) if name.lower().endswith(AUDIO))
+    # keyscan analyze analyzes a file named twice once, the runner each time: one name each.
+    distinct = {}
+    for path in files:
+        distinct.setdefault(os.path.realpath(path), path)
+    if len(distinct) < len(files):
+        print(f"{len(files) - len(distinct)} names of files named before left out")
+    files = sorted(distinct.values())
     seconds_of_audio = audio_seconds(files)
     work = tempfile.mkdtemp(prefix="kbench.", dir="/tmp")
     manifest = os.path.join(work, "manifest.txt")

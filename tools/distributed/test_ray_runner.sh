@@ -77,6 +77,7 @@ setsid "$ray" start --head --block --node-ip-address=127.0.0.1 --port="$port" --
     --object-store-memory=100000000 --include-dashboard=false --disable-usage-stats \
     --temp-dir="$work/ray" > "$work/ray-start.log" 2>&1 &
 ray_pid=$!
+disown "$ray_pid"  # stopped by cleanup; no job report when it is killed
 for _ in $(seq 120); do
     grep -q "Ray runtime started" "$work/ray-start.log" && break
     kill -0 "$ray_pid" 2>/dev/null || { cat "$work/ray-start.log" >&2; fail "ray start exited"; }
