@@ -13,6 +13,9 @@ struct Analyze: ParsableCommand {
         discussion: """
             Folders are searched recursively (hidden files and symlink loops skipped). Every file \
             gets a result, an error result if it cannot be analyzed; the batch always goes on. \
+            A file named by several paths (links, repeated lines of --files-from) is analyzed once. \
+            With --format jsonl a --files-from list is read as the batch goes and results are \
+            written as files finish, so memory stays flat for lists of any length. \
             Results are cached: a file analyzed before with the same model, size and modification \
             time is not analyzed again (its result says "cached": true). \
             Silence and noise get status no_key, which is not a failure. A file that runs past \
@@ -51,6 +54,11 @@ struct Analyze: ParsableCommand {
     @Flag(help: "With --write-tags, replace keys files already have.")
     var overwriteTags = false
 
+    @Option(help: ArgumentHelp(
+        "Skip the files answered in FILE, an earlier run's --format jsonl output, to resume it: --skip-done out.jsonl >> out.jsonl.",
+        valueName: "file"))
+    var skipDone: [String] = []
+
     func validate() throws {
         if !writeTags && tagNotation != nil { throw ValidationError("--tag-notation needs --write-tags") }
         if !writeTags && overwriteTags { throw ValidationError("--overwrite-tags needs --write-tags") }
@@ -65,9 +73,14 @@ struct Analyze: ParsableCommand {
             : nil
         let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer),
                                       limits: limitOptions.limits, tagging: tagging, profiling: profiling)
-        let files = options.files()
+        let resume = try ResumePoint(files: skipDone)
+        let source = try options.source(skipping: resume.done)
+        // jsonl streams: files are taken from the list as workers ask for them and each
+        // result is written when it is ready, so memory does not grow with the list. json
+        // and csv are sorted by path, so they need every path first.
+        let files = format == .jsonl ? source : PathSource(files: source.all().sorted())
 
-        let output = ResultWriter(format: format)
+        let output = ResultWriter(format: format, startOnNewLine: format == .jsonl && resume.appendsAfterCutLine)
         let profiles = Locked<[FileProfile]>([])
         let progress = ProgressLine.start(total: files.count, quiet: quiet)
         let start = ContinuousClock.now
@@ -88,6 +101,17 @@ struct Analyze: ParsableCommand {
         if profiling {
             Stderr.write(ProfileTable.summary(profiles.value, wallSeconds: (ContinuousClock.now - start).seconds,
                                               failures: output.failures))
+        }
+        if source.skipped > 0 {
+            Stderr.write("keyscan: \(source.skipped) file\(source.skipped == 1 ? "" : "s") skipped, answered in \(skipDone.joined(separator: ", "))")
+        }
+        if source.duplicates > 0 {
+            Stderr.write("keyscan: \(source.duplicates) path\(source.duplicates == 1 ? "" : "s") skipped: the same file as a path before")
+        }
+        if output.count == 0 && source.skipped == 0 { Stderr.write("keyscan: no audio files found in \(options.described)") }
+        if let error = source.listError {
+            Stderr.write("keyscan: --files-from stopped early: \(error)")
+            throw ExitCode.usage
         }
         if output.failures > 0 { throw ExitCode.someFilesFailed }
     }

@@ -26,12 +26,12 @@ struct Features: ParsableCommand {
         do { extractor = try FeatureExtractor(oggVorbis: Analyze.oggVorbisDecoding()) }
         catch { throw ValidationError("\(error)") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let files = options.files()
+        let files = try options.files()
         let names = files.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy" }
         if Set(names).count != names.count { throw ValidationError("two input files share a name; --out would overwrite one") }
         let failures = Locked(0)
         let folder = URL(fileURLWithPath: out)
-        options.batch(files).run(prepare: { _ in () }, work: { path, _ -> JSONValue in
+        options.batch(PathSource(files: files)).run(prepare: { _ in () }, work: { path, _ -> JSONValue in
             let target = folder.appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy")
             do {
                 let spectrogram = try extractor.modelInput(path: path)

@@ -6,10 +6,13 @@ struct KeyscanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyscan",
         abstract: "Detects the musical key of audio files (Camelot, Open Key and standard names).",
-        version: "0.1.0",
+        version: version,
         subcommands: [Analyze.self, Serve.self, Features.self],
         // openkeyscan-analyzer's clients start it with only server options (`-w 1`).
         defaultSubcommand: Serve.self)
+
+    /// keyscan's version, as `--version` prints it and `serve`'s ready message sends it.
+    static let version = "0.1.0"
 
     /// Exit codes: 0 every file analyzed, 1 some failed, 2 the command line or set-up was wrong.
     static func main() {

@@ -11,7 +11,8 @@ import KeyscanReport
 final class ProgressLine: @unchecked Sendable {
     /// What the line shows, updated as files finish.
     struct Counts: Equatable {
-        var total: Int
+        /// Nil while the files are still being listed (`--files-from` with jsonl).
+        var total: Int?
         var done = 0
         var failed = 0
         var cached = 0
@@ -26,12 +27,12 @@ final class ProgressLine: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
 
     /// A progress line if stderr is a terminal and not `quiet`, else nil.
-    static func start(total: Int, quiet: Bool) -> ProgressLine? {
+    static func start(total: Int?, quiet: Bool) -> ProgressLine? {
         guard !quiet, isatty(STDERR_FILENO) == 1 else { return nil }
         return ProgressLine(total: total)
     }
 
-    private init(total: Int) {
+    private init(total: Int?) {
         counts = Counts(total: total)
         let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         timer.schedule(deadline: .now(), repeating: .milliseconds(250))
@@ -77,12 +78,12 @@ final class ProgressLine: @unchecked Sendable {
 
     /// The live line, at most `width` characters.
     static func line(_ c: Counts, elapsed: Double, width: Int) -> String {
-        var parts = ["keyscan: \(c.done)/\(c.total) files"]
+        var parts = ["keyscan: \(c.done)" + (c.total.map { "/\($0)" } ?? "") + " files"]
         if c.failed > 0 { parts.append("\(c.failed) failed") }
         if c.cached > 0 { parts.append("\(c.cached) cached") }
         parts.append("\(clock(elapsed)) elapsed")
-        if c.done > 0 && c.done < c.total {
-            parts.append("ETA \(clock(elapsed / Double(c.done) * Double(c.total - c.done)))")
+        if let total = c.total, c.done > 0 && c.done < total {
+            parts.append("ETA \(clock(elapsed / Double(c.done) * Double(total - c.done)))")
         }
         if elapsed >= 1 {
             parts.append(String(format: "%.1f files/s", Double(c.done) / elapsed))

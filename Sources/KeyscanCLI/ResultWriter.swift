@@ -12,8 +12,10 @@ final class ResultWriter: @unchecked Sendable {
     private var written = 0
     private(set) var failures = 0
 
-    init(format: ResultFormat) {
+    /// `startOnNewLine`: begin with a newline, to append after a cut-short last line.
+    init(format: ResultFormat, startOnNewLine: Bool = false) {
         self.format = format
+        if startOnNewLine { emit("\n") }
         if !format.header.isEmpty { emit(format.header + (format == .csv ? "\n" : "")) }
     }
 
@@ -30,6 +32,9 @@ final class ResultWriter: @unchecked Sendable {
             nextIndex += 1
         }
     }
+
+    /// Results written so far.
+    var count: Int { written }
 
     func finish() {
         emit(format.footer(count: written) + (format == .json ? "\n" : ""))

@@ -26,6 +26,11 @@ struct Serve: ParsableCommand {
     @Option(name: [.customShort("w"), .long], help: "Files analyzed at once (default: all cores).")
     var workers: Int?
 
+    @Option(help: ArgumentHelp(
+        "Cores to use in all (default: all cores); each worker gets its share for one file's transform and network.",
+        valueName: "n"))
+    var cpus: Int?
+
     @Option(help: ArgumentHelp("openkeyscan's device choice; keyscan runs on the CPU and ignores it.", visibility: .hidden))
     var device: String?
 
@@ -37,6 +42,7 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if let cpus, cpus < 1 { throw ValidationError("--cpus must be at least 1, got \(cpus)") }
         if !(heartbeatInterval > 0) { throw ValidationError("--heartbeat-interval must be positive") }
     }
 
@@ -47,8 +53,10 @@ struct Serve: ParsableCommand {
         let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer),
                                       limits: limitOptions.limits, profiling: profiling)
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
-        // Cores not taken by a worker of their own help each file's transform and network.
-        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        // Cores not taken by a worker of their own help each file's transform and network. A
+        // scheduler that gives this process fewer cores than the machine has (a Ray actor
+        // holds one) says so with --cpus: threads beyond them only wait for each other.
+        let threads = max(1, (cpus ?? ProcessInfo.processInfo.activeProcessorCount) / workers)
 
         let output = LineOutput()
         let scheduler = ServeScheduler<Analyzer.Workspace>(workers: workers, output: output, prepare: {
@@ -61,7 +69,7 @@ struct Serve: ParsableCommand {
         })
         Stderr.write("keyscan serve: model \(analyzer.modelPath), \(workers) worker\(workers == 1 ? "" : "s"), "
                      + (library.cache.isEnabled ? "cache on" : "no cache"))
-        output.send(ServerReply.ready)
+        output.send(ServerReply.ready(version: KeyscanCommand.version, model: analyzer.identity))
         let heartbeat = Heartbeat(every: heartbeatInterval, output: output)
 
         var input = LineReader()

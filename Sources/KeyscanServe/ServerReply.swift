@@ -6,7 +6,12 @@ import KeyscanReport
 /// `success` or `error`, `class_id` is the Camelot index, `error` is a sentence), so its
 /// clients work unchanged; keyscan's own fields come after them.
 public enum ServerReply {
-    public static var ready: JSONValue { .object([("type", .string("ready"))]) }
+    /// Sent once the model is loaded. `version` (keyscan's) and `model` (the model and
+    /// pipeline identity the cache keys results by) are keyscan's own fields: a batch
+    /// runner records them beside each result, to know which keyscan produced it.
+    public static func ready(version: String, model: String) -> JSONValue {
+        .object([("type", .string("ready")), ("version", .string(version)), ("model", .string(model))])
+    }
     public static var heartbeat: JSONValue { .object([("type", .string("heartbeat"))]) }
 
     public static func resetComplete(generation: Int) -> JSONValue {

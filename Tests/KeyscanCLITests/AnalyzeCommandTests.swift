@@ -188,7 +188,7 @@ import Testing
         #expect(run.status == 0)
         for word in ["--format", "--jobs", "--model", "--timeout", "--timeout-per-audio-second", "no_key", "json", "jsonl", "csv",
                      "PROFILE_PERFORMANCE", "--write-tags", "--tag-notation", "--overwrite-tags", "camelot", "openkey", "standard",
-                     "--cache", "--no-cache", "--quiet"] {
+                     "--cache", "--no-cache", "--quiet", "--files-from", "--null", "--skip-done"] {
             #expect(run.stdout.contains(word), "help lacks \(word)")
         }
     }
