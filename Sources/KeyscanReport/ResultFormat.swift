@@ -88,24 +88,20 @@ extension AnalysisResult {
         }
         cells.append(isCached ? "true" : "false")
         cells += [tag?.status.rawValue ?? "", tag?.value ?? "", tag?.message ?? ""]
-        if succeeded {
-            cells += [tuning.map { String(format: "%.1f", $0.cents) } ?? "", tuning.map { String(format: "%.2f", $0.referenceHz) } ?? "",
-                      String(keyChanges), segments.map(\.compact).joined(separator: "; ")]
-        } else {
-            cells += ["", "", "", ""]
-        }
+        cells += [tuning.map { String(format: "%.1f", $0.cents) } ?? "", tuning.map { String(format: "%.2f", $0.referenceHz) } ?? "",
+                  segments.isEmpty ? "" : String(keyChanges), segments.map(\.compact).joined(separator: "; ")]
         return cells.map(Self.csvQuoted).joined(separator: ",")
     }
 
-    /// `tuning_cents`, `reference_hz`, `key_changes` and `segments`, for a success: the
-    /// fields JSON results and `serve` replies share.
+    /// `tuning_cents`, `reference_hz`, `key_changes` and `segments`, those the result has
+    /// (an analyzed success has them all): the fields JSON results and `serve` replies share.
     public var timelineFields: [(String, JSONValue)] {
         var fields: [(String, JSONValue)] = []
         if let tuning {
             fields += [("tuning_cents", .number(tuning.cents, decimals: 1)),
                        ("reference_hz", .number(tuning.referenceHz, decimals: 2))]
         }
-        fields += [("key_changes", .int(keyChanges)), ("segments", .array(segments.map(\.json)))]
+        if !segments.isEmpty { fields += [("key_changes", .int(keyChanges)), ("segments", .array(segments.map(\.json)))] }
         return fields
     }
 
