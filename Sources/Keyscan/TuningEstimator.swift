@@ -59,10 +59,28 @@ struct TuningEstimator {
                 let up = magnitudes[b + 1] >= magnitudes[b - 1]
                 let alpha = Double((up ? magnitudes[b + 1] : magnitudes[b - 1]) / m)
                 let delta = min(0.5, max(0, (2 * alpha - 1) / (alpha + 1)))
+                // A steady partial δ from bin b leaves W(1 + δ)/W(δ) in the far neighbour
+                // (at most 0.2); vibrato, chorus, reverb tails or two close partials
+                // spread wider, and their α says nothing about a position, only that the
+                // energy straddles two bins: such peaks would vote for the midpoint
+                // between bins whatever the tuning, so they do not vote.
+                let far = Double((up ? magnitudes[b - 1] : magnitudes[b + 1]) / m)
+                guard far <= Self.hann(1 + delta) / Self.hann(delta) * Self.shapeTolerance + 0.02 else { continue }
                 let position = Double(b) + (up ? delta : -delta)
                 vote(semitones: firstBinSemitones + position * semitonesPerBin, weight: Double(m))
             }
         }
+    }
+
+    /// How much wider than a steady partial's a peak may be (far-neighbour ratio) and vote.
+    static let shapeTolerance = 1.5
+
+    /// |W(d)| of a Hann window, d bins from its centre, relative to W(0).
+    static func hann(_ d: Double) -> Double {
+        let x = abs(d)
+        if x < 1e-9 { return 1 }
+        if abs(x - 1) < 1e-9 { return 0.5 }
+        return abs(sin(Double.pi * x) / (Double.pi * x) / (1 - x * x))
     }
 
     /// Adds `weight` at the deviation of `semitones` from the nearest semitone, split
