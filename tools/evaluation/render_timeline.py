@@ -8,7 +8,7 @@ held-out render (held-out soundfont and programs, a split-off bass half the time
 the time, reverb, a random transposition that moves the labels with it), from its own seed.
 Writes NNN.mp3 and regions.tsv (file, start, end, key, camelot per region; times in seconds).
 
-    render_timeline.py --out DIR [--songs 001-160] [--multi-key-only | --single-key N] [--seed S]
+    render_timeline.py --out DIR [--songs 001-160] [--single-key N] [--single-first] [--seed S]
 
 Renders one song at a time (run it under `nice`: it shares the machine).
 """
@@ -93,6 +93,7 @@ def main() -> int:
     parser.add_argument("--songs", default="001-160", help="song numbers within 001-160 (default: all)")
     parser.add_argument("--single-key", type=int, default=None, metavar="N",
                         help="render every multi-key song and the first N single-key songs (default: all)")
+    parser.add_argument("--single-first", action="store_true", help="render the single-key songs before the others")
     parser.add_argument("--seed", type=int, default=10)
     args = parser.parse_args()
     songs = [n for n in pop.parse_songs(args.songs) if splits.song_split(n) == splits.HELDOUT]
@@ -113,7 +114,7 @@ def main() -> int:
         writer = csv.DictWriter(f, fieldnames=["file", "start", "end", "key", "camelot"], delimiter="\t")
         if new:
             writer.writeheader()
-        for n in multi + single:  # the multi-key songs first: they are the point
+        for n in (single + multi) if args.single_first else (multi + single):
             if f"{n:03d}.mp3" in done:
                 continue
             writer.writerows(render_song(n, args.out, args.seed))
