@@ -9,7 +9,7 @@ struct TimelineOptions: ParsableArguments {
     var timelineResolution: Double = KeyTimeline.defaultResolution
 
     /// For tools/evaluation/timeline.py's parameter search: the cost of a key change in nats.
-    @Option(help: ArgumentHelp("Cost of a key change in the timeline, in nats (default: 12).", visibility: .hidden))
+    @Option(help: ArgumentHelp("Cost of a key change in the timeline, in nats (default: 64).", visibility: .hidden))
     var timelineSwitchPenalty: Double = KeyTimeline.defaultSwitchPenalty
 
     func validate() throws {

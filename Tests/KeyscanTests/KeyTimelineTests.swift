@@ -44,7 +44,7 @@ import Testing
     @Test func excursionsShorterThanTheResolutionAreIgnored() {
         let blip = [Int](repeating: 7, count: 40) + [Int](repeating: 2, count: 6) + [Int](repeating: 7, count: 40)
         #expect(timeline.segments(columnLogits: Self.columns(blip, margin: 6), columnSeconds: 1.6, duration: 137.6).count == 1)
-        let fine = KeyTimeline(resolution: 6.4)
+        let fine = KeyTimeline(resolution: 6.4, switchPenalty: 12)
         let found = fine.segments(columnLogits: Self.columns(blip, margin: 6), columnSeconds: 1.6, duration: 137.6)
         #expect(found.map(\.key.index) == [7, 2, 7])
         #expect(found.count == 3 && abs(found[1].start - 64.0) < 1e-9 && abs(found[1].end - 73.6) < 1e-9)

@@ -163,7 +163,7 @@ def main() -> int:
     parser.add_argument("--keyscan", type=Path, required=True, help="keyscan binary")
     parser.add_argument("--model", type=Path, help="weights (default: keyscan's shipped model)")
     parser.add_argument("--resolution", type=float, nargs="+", default=[16.0], help="seconds (default 16)")
-    parser.add_argument("--penalty", type=float, nargs="+", default=[12.0], help="nats (default 12)")
+    parser.add_argument("--penalty", type=float, nargs="+", default=[64.0], help="nats (default 64)")
     parser.add_argument("--json", type=Path, help="save every number")
     args = parser.parse_args()
 
