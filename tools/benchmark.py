@@ -1,11 +1,13 @@
 """Benchmark keyscan against the decode floor and the reference pipeline on one folder.
 
-    benchmark.py --keyscan BINARY [--model PATH] [--jobs N] [--repeat K] [--json OUT]
-                 [--skip-keyscan] [--skip-reference] [--skip-latency] FOLDER
+    benchmark.py --keyscan BINARY [--baseline BINARY] [--model PATH] [--jobs N] [--repeat K]
+                 [--json OUT] [--skip-keyscan] [--skip-reference] [--skip-latency] FOLDER
 
 Runs side by side, on the same files and the same number of cores N (default: all):
 
-  keyscan    `BINARY analyze --jobs N [--model M] FOLDER`
+  keyscan    `BINARY analyze --no-cache --jobs N [--model M] FOLDER` (no cache: every run analyzes)
+  baseline   the same with --baseline's binary, e.g. a build of an earlier commit, to measure
+             what a change costs (ratio keyscan / baseline)
   decode     the decode floor: `ffmpeg -nostdin -threads 1 -i F -f null -` per file, N at a time
   reference  `keynet_reference.py --workers N FOLDER` (librosa + PyTorch, N one-thread workers)
 
@@ -189,6 +191,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, metavar="FOLDER", help="folder of audio files (recursive)")
     parser.add_argument("--keyscan", type=Path, help="keyscan binary")
+    parser.add_argument("--baseline", type=Path, help="a second keyscan binary run side by side (e.g. an earlier build)")
     parser.add_argument("--model", type=Path, help="weights passed to keyscan as --model")
     parser.add_argument("--reference-model", type=Path, default=DEFAULT_MODEL,
                         help=f"reference checkpoint (default {DEFAULT_MODEL})")
@@ -213,7 +216,12 @@ def main() -> int:
     systems = {}
     if not args.skip_keyscan:
         keyscan = str(args.keyscan.resolve())
-        systems["keyscan"] = lambda: measure_json("keyscan", [keyscan, "analyze", "--jobs", str(args.jobs), *model, folder])
+        systems["keyscan"] = lambda: measure_json("keyscan", [keyscan, "analyze", "--no-cache", "--jobs", str(args.jobs),
+                                                              *model, folder])
+        if args.baseline:
+            baseline = str(args.baseline.resolve())
+            systems["baseline"] = lambda: measure_json("baseline", [baseline, "analyze", "--no-cache", "--jobs",
+                                                                    str(args.jobs), *model, folder])
     systems["decode"] = lambda: measure(
         "decode", [["ffmpeg", "-nostdin", "-threads", "1", "-i", str(f), "-f", "null", "-"] for f in files], args.jobs)
     if not args.skip_reference:
@@ -223,7 +231,7 @@ def main() -> int:
     if not args.skip_latency:
         first = str(files[0].resolve())
         if not args.skip_keyscan:
-            latencies["keyscan"] = lambda: latency("keyscan", [keyscan, "analyze", "--jobs", "1", *model, first])
+            latencies["keyscan"] = lambda: latency("keyscan", [keyscan, "analyze", "--no-cache", "--jobs", "1", *model, first])
         if not args.skip_reference:
             latencies["reference"] = lambda: latency("reference", [*reference, first])
 
@@ -249,7 +257,7 @@ def main() -> int:
     load_after = os.getloadavg()[0]
     medians = {name: median_run(r) for name, r in runs.items()}
     lat_medians = {name: statistics.median(l.exit for l in ls) for name, ls in lats.items()}
-    labels = {"keyscan": "keyscan", "decode": "decode floor (ffmpeg)", "reference": "reference (librosa+PyTorch)"}
+    labels = {"keyscan": "keyscan", "baseline": "keyscan baseline", "decode": "decode floor (ffmpeg)", "reference": "reference (librosa+PyTorch)"}
     print(f"\n{len(files)} files, {audio / 60:.1f} min of audio; {args.jobs} jobs; "
           f"median of {args.repeat}; {os.cpu_count()} cores ({_cpu_model()}); "
           f"load average {load_before:.1f} before, {load_after:.1f} after\n")
@@ -272,6 +280,7 @@ def main() -> int:
             print(text)
 
     print()
+    ratio("keyscan", "baseline")
     ratio("keyscan", "decode")
     ratio("reference", "keyscan")
     ratio("reference", "decode")

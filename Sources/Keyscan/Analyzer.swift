@@ -12,27 +12,32 @@ public final class Analyzer: Sendable {
     public let model: KeyNet
     public let modelPath: String
     public let features: FeatureExtractor
-    /// Names what results come from: this pipeline's version and a hash of the weights'
-    /// bytes. A cached result is reused only under the same identity.
+    /// How the network's key evidence over time becomes segments.
+    public let timeline: KeyTimeline
+    /// Names what results come from: this pipeline's version, the timeline's settings and
+    /// a hash of the weights' bytes. A cached result is reused only under the same identity.
     public let identity: String
 
     /// Bump when a change to decoding, the transform or the report changes results, so
     /// caches analyze again. 2: Ogg Vorbis that FFmpeg refuses is decoded by libvorbisfile,
-    /// where version 1 cached a `not_audio` error.
+    /// where version 1 cached a `not_audio` error; results carry the key timeline and the tuning.
     public static let pipelineVersion = 2
 
     /// Loads the weights and builds the transform's kernels.
     ///
     /// - Parameter oggVorbis: which library decodes Ogg Vorbis; tests force libvorbisfile.
-    public init(modelPath: String, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(AnalyzerSetupError) {
+    public init(modelPath: String, timeline: KeyTimeline = .default,
+                oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(AnalyzerSetupError) {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: modelPath)) }
         catch { throw .model(.unreadable(path: modelPath, reason: error.localizedDescription)) }
         do { model = try KeyNet(data: data) }
         catch { throw .model(error) }
         self.modelPath = modelPath
+        self.timeline = timeline
         // Forced libvorbisfile decodes Ogg Vorbis a little differently: its results are its own.
-        identity = "keyscan-pipeline-\(Self.pipelineVersion)/weights-fnv1a64-" + String(fnv1a64(data), radix: 16)
+        identity = "keyscan-pipeline-\(Self.pipelineVersion)/timeline-\(timeline.resolution)-\(timeline.switchPenalty)"
+            + "/weights-fnv1a64-" + String(fnv1a64(data), radix: 16)
             + (oggVorbis == .libvorbisfile ? "/libvorbisfile" : "")
         do { features = try FeatureExtractor(oggVorbis: oggVorbis) }
         catch { throw .transform(error) }
@@ -62,6 +67,8 @@ public final class Analyzer: Sendable {
         let deadline = Deadline(limits: limits, sampleRate: features.kernels.configuration.sampleRate, isCancelled: isCancelled)
         var audio = FeatureExtractor.DecodedAudio()
         var tonality: Double?
+        var segments: [KeySegment] = []
+        var tuning: Tuning?
         let outcome: AnalysisResult.Outcome
         do throws(AnalysisError) {
             // The network and the tonality measure take the spectrogram as it is computed,
@@ -69,9 +76,11 @@ public final class Analyzer: Sendable {
             let stream = KeyNetStream(model: model, workspaces: workspace.model, droppedFrames: FeatureExtractor.droppedFrames)
             var accumulator = Tonality.Accumulator(bins: features.kernels.configuration.binCount,
                                                    droppedFrames: FeatureExtractor.droppedFrames)
+            var tuningEstimator = TuningEstimator(configuration: features.kernels.configuration)
             var modelSeconds = 0.0
             try features.streamModelInput(path: path, deadline: deadline, timer: &timer, audio: &audio) { frames in
                 accumulator.add(frameMajor: frames)
+                tuningEstimator.add(frameMajor: frames)
                 let start = ContinuousClock.now
                 stream.append(frameMajor: frames)
                 modelSeconds += (ContinuousClock.now - start).seconds
@@ -94,12 +103,17 @@ public final class Analyzer: Sendable {
                 } catch { throw .model(path: path, error) }
                 outcome = .success(KeyEstimate(logits: logits, temperature: model.config.temperature),
                                    durationSeconds: audio.seconds)
+                let columnSeconds = Double(model.config.timeStride) / features.kernels.configuration.framesPerSecond
+                segments = timeline.segments(columnLogits: stream.columnLogits, columnSeconds: columnSeconds,
+                                             duration: audio.seconds)
+                tuning = tuningEstimator.estimate
             }
         } catch {
             outcome = .failure(code: error.code, message: error.message)
         }
         timer.finish(total: (ContinuousClock.now - start).seconds, audioSeconds: audio.seconds)
-        return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings, tonality: tonality), timer.profile)
+        return (AnalysisResult(path: path, outcome: outcome, warnings: audio.warnings, tonality: tonality,
+                               segments: segments, tuning: tuning), timer.profile)
     }
 }
 

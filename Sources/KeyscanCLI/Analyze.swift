@@ -42,6 +42,7 @@ struct Analyze: ParsableCommand {
     var quiet = false
 
     @OptionGroup var limitOptions: LimitOptions
+    @OptionGroup var timelineOptions: TimelineOptions
 
     @Flag(help: "Write each detected key into the file's own tag; a key a file already has is kept.")
     var writeTags = false
@@ -66,7 +67,7 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
-        let analyzer = try Self.analyzer(model: model)
+        let analyzer = try Self.analyzer(model: model, timeline: timelineOptions.timeline)
         let tagging = writeTags
             ? KeyTagging(notation: tagNotation ?? .standard, overwrite: overwriteTags,
                          environment: ProcessInfo.processInfo.environment)
@@ -119,13 +120,13 @@ struct Analyze: ParsableCommand {
 
 extension Analyze {
     /// Loads the model given with --model, or the default one.
-    static func analyzer(model: String?) throws -> Analyzer {
+    static func analyzer(model: String?, timeline: KeyTimeline) throws -> Analyzer {
         guard let modelPath = model ?? ModelLocator.defaultModel() else {
             throw ValidationError(ModelLocator.missingModelAdvice)
         }
         // One BLAS thread per product: keyscan parallelises over files, chunks and tiles itself.
         setBLASThreadCount(1)
-        do { return try Analyzer(modelPath: modelPath, oggVorbis: oggVorbisDecoding()) }
+        do { return try Analyzer(modelPath: modelPath, timeline: timeline, oggVorbis: oggVorbisDecoding()) }
         catch { throw ValidationError("\(error)") }
     }
 

@@ -13,11 +13,26 @@ struct StoredOutcome: Codable, Equatable {
     var message: String?
     var warnings: [String]
     var tonality: Double?
+    /// The key timeline and tuning of a success (absent in entries of pipeline version 1,
+    /// which the model identity keeps apart anyway).
+    var segments: [Segment]?
+    var tuningCents: Double?
+
+    /// A `KeySegment`, its key as the class index.
+    struct Segment: Codable, Equatable {
+        var start: Double
+        var end: Double
+        var key: Int
+        var confidence: Double
+    }
 
     init(_ result: AnalysisResult) {
         path = result.path
         warnings = result.warnings
         tonality = result.tonality
+        tuningCents = result.tuning?.cents
+        segments = result.segments.isEmpty ? nil
+            : result.segments.map { Segment(start: $0.start, end: $0.end, key: $0.key.index, confidence: $0.confidence) }
         switch result.outcome {
         case .success(let estimate, let duration):
             status = "ok"
@@ -53,8 +68,14 @@ struct StoredOutcome: Codable, Equatable {
         default:
             return nil
         }
+        var timeline: [KeySegment] = []
+        for segment in segments ?? [] {
+            guard let key = MusicalKey(index: segment.key) else { return nil }
+            timeline.append(KeySegment(start: segment.start, end: segment.end, key: key, confidence: segment.confidence))
+        }
         let warnings = warnings.map { $0.replacingOccurrences(of: self.path, with: path) }
-        return AnalysisResult(path: path, outcome: outcome, warnings: warnings, tonality: tonality, isCached: true)
+        return AnalysisResult(path: path, outcome: outcome, warnings: warnings, tonality: tonality,
+                              segments: timeline, tuning: tuningCents.map { Tuning(cents: $0) }, isCached: true)
     }
 
     var json: String {

@@ -79,8 +79,8 @@ public final class KeyNet: Sendable {
         return sums.map { Float($0 / positions) }
     }
 
-    /// One tile through all layers; leaves its interior class sums in `workspace.tileSums`
-    /// and returns the last layer's map (24, 13, tile width / 8), valid until the next call.
+    /// One tile through all layers; leaves its interior class sums in `workspace.tileSums`,
+    /// its interior columns' logits in `workspace.columnLogits`, and returns the last layer's map (24, 13, tile width / 8), valid until the next call.
     /// `input` is (105, `frames`) bin-major and starts at track frame `firstFrame` (0 for a
     /// whole spectrogram, more for `KeyNetStream`'s window).
     @discardableResult
@@ -107,7 +107,7 @@ public final class KeyNet: Sendable {
         // x(24, H/8, width/8): keep the columns of the tile's interior.
         let first = tile.outputColumns.lowerBound - tile.inputFrames.lowerBound / config.timeStride
         sumColumns(workspace.tileSums, x, channels: KeyNetConfig.classes.count, height: height, width: width,
-                   columns: first..<(first + tile.outputColumns.count))
+                   columns: first..<(first + tile.outputColumns.count), columnMeans: workspace.columnLogits)
         return UnsafePointer(x)
     }
 }

@@ -109,7 +109,7 @@ public struct KeyNetConfig: Sendable, Equatable {
 
     /// Product of the pooling strides: 8. Tiles start on multiples of it so every pool
     /// window of a tile is a pool window of the whole track.
-    var timeStride: Int { layers.reduce(1) { $1.poolAfter ? $0 * 2 : $0 } }
+    public var timeStride: Int { layers.reduce(1) { $1.poolAfter ? $0 * 2 : $0 } }
 
     /// Fewest input frames that leave at least one output column after the poolings.
     public var minimumFrames: Int { timeStride }

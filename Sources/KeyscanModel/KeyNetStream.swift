@@ -29,6 +29,11 @@ public final class KeyNetStream {
     /// The next tile to run, and the class sums of the tiles run so far, added in tile order.
     private var nextTile = 0
     private var sums = [Double](repeating: 0, count: KeyNetConfig.classes.count)
+    /// (columns, 24): each final-layer time column's logits (its class means over the
+    /// frequency rows), in track order, one column per `config.timeStride` frames (1.6 s):
+    /// the evidence `KeyTimeline` decodes. 96 bytes per column, 216 KB for a 6-hour track.
+    /// The global logits are their mean. Complete once `finish` has returned.
+    public private(set) var columnLogits: [Float] = []
     /// Frames the window can hold before it moves or grows (for tests).
     var windowCapacity: Int { capacity }
     /// Frames appended so far, dropped ones included.
@@ -116,21 +121,28 @@ public final class KeyNetStream {
         guard !tiles.isEmpty else { return }
         let classes = KeyNetConfig.classes.count
         var perTile = [Double](repeating: 0, count: tiles.count * classes)   // (tiles, 24)
+        // (tiles, columnsPerTile, 24): each tile's column logits, its interior columns first.
+        var perTileColumns = [Float](repeating: 0, count: tiles.count * columnsPerTile * classes)
         let threads = min(workspaces.count, tiles.count)
         window.withUnsafeBufferPointer { w in
             perTile.withUnsafeMutableBufferPointer { out in
-                let job = StreamTileJob(model: model, tiles: tiles, workspaces: workspaces, threads: threads,
-                                        input: w.baseAddress!, frames: capacity, firstFrame: windowStart,
-                                        perTile: out.baseAddress!)
-                if threads == 1 {
-                    job.run(worker: 0)
-                } else {
-                    DispatchQueue.concurrentPerform(iterations: threads) { job.run(worker: $0) }
+                perTileColumns.withUnsafeMutableBufferPointer { columns in
+                    let job = StreamTileJob(model: model, tiles: tiles, workspaces: workspaces, threads: threads,
+                                            input: w.baseAddress!, frames: capacity, firstFrame: windowStart,
+                                            perTile: out.baseAddress!, perTileColumns: columns.baseAddress!,
+                                            columnsPerTile: columnsPerTile)
+                    if threads == 1 {
+                        job.run(worker: 0)
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: threads) { job.run(worker: $0) }
+                    }
                 }
             }
         }
-        for index in tiles.indices {
+        for (index, tile) in tiles.enumerated() {
             for c in 0..<classes { sums[c] += perTile[index * classes + c] }
+            let first = index * columnsPerTile * classes
+            columnLogits += perTileColumns[first..<(first + tile.outputColumns.count * classes)]
         }
         nextTile += tiles.count
     }
@@ -175,6 +187,8 @@ private struct StreamTileJob: @unchecked Sendable {
     let frames: Int
     let firstFrame: Int
     let perTile: UnsafeMutablePointer<Double> // (tiles, 24) class sums
+    let perTileColumns: UnsafeMutablePointer<Float> // (tiles, columnsPerTile, 24) column logits
+    let columnsPerTile: Int
 
     func run(worker: Int) {
         let workspace = workspaces[worker]
@@ -182,6 +196,8 @@ private struct StreamTileJob: @unchecked Sendable {
         for index in Swift.stride(from: worker, to: tiles.count, by: threads) {
             model.forward(tiles[index], input: input, frames: frames, firstFrame: firstFrame, workspace: workspace)
             (perTile + index * classes).update(from: workspace.tileSums, count: classes)
+            (perTileColumns + index * columnsPerTile * classes)
+                .update(from: workspace.columnLogits, count: tiles[index].outputColumns.count * classes)
         }
     }
 }

@@ -33,6 +33,10 @@ public final class KeyNetWorkspace {
     private(set) var reservedTileWidth = 0
     /// (24): per-class sums of the last layer over one tile's interior columns.
     let tileSums: UnsafeMutablePointer<Double>
+    /// (interior columns, 24): each interior column's class means over the frequency rows
+    /// (its logits), for the key timeline.
+    private(set) var columnLogits: UnsafeMutablePointer<Float>
+    private(set) var columnLogitsCapacity = 0
 
     /// A workspace for `model`, its tiles `tileFrames` input frames wide (rounded up to a
     /// multiple of 8). Wider tiles waste less on halos but need more memory.
@@ -43,17 +47,18 @@ public final class KeyNetWorkspace {
         pong = Self.allocate(0)
         cols = Self.allocate(0)
         tileSums = UnsafeMutablePointer<Double>.allocate(capacity: KeyNetConfig.classes.count)
+        columnLogits = Self.allocate(0)
         reserve(for: model.config, tileFrames: self.tileFrames)
     }
 
     deinit {
-        for buffer in [ping, pong, cols] { buffer.deallocate() }
+        for buffer in [ping, pong, cols, columnLogits] { buffer.deallocate() }
         tileSums.deallocate()
     }
 
     /// Bytes held by the workspace's buffers.
     public var byteCount: Int {
-        (2 * activationCapacity + colsCapacity) * MemoryLayout<Float>.stride
+        (2 * activationCapacity + colsCapacity + columnLogitsCapacity) * MemoryLayout<Float>.stride
             + KeyNetConfig.classes.count * MemoryLayout<Double>.stride
     }
 
@@ -78,6 +83,12 @@ public final class KeyNetWorkspace {
             ping = Self.allocate(activations)
             pong = Self.allocate(activations)
             activationCapacity = activations
+        }
+        let columnValues = KeyNetConfig.classes.count * (tileWidth / config.timeStride)
+        if columnValues > columnLogitsCapacity {
+            columnLogits.deallocate()
+            columnLogits = Self.allocate(columnValues)
+            columnLogitsCapacity = columnValues
         }
         if patches > colsCapacity {
             cols.deallocate()

@@ -138,9 +138,13 @@ func maxPool2x2(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float
     }
 }
 
-/// sums(C) ← Σ over all H rows and the given columns of x(C, H, W), in double precision.
+/// sums(C) ← Σ over all H rows and the given columns of x(C, H, W), in double precision;
+/// and, if given, means(columns, C) ← each column's mean over the H rows (the column's
+/// logits: the global logits are their mean). The totals are summed exactly as before
+/// the column means existed, so the global logits stay bit-identical.
 func sumColumns(_ sums: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Float>,
-                channels: Int, height: Int, width: Int, columns: Range<Int>) {
+                channels: Int, height: Int, width: Int, columns: Range<Int>,
+                columnMeans means: UnsafeMutablePointer<Float>? = nil) {
     for c in 0..<channels {
         var total = 0.0
         for h in 0..<height {
@@ -148,5 +152,13 @@ func sumColumns(_ sums: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Float>,
             for j in columns { total += Double(row[j]) }
         }
         sums[c] = total
+    }
+    guard let means else { return }
+    for (n, j) in columns.enumerated() {
+        for c in 0..<channels {
+            var column = 0.0
+            for h in 0..<height { column += Double(x[(c * height + h) * width + j]) }
+            means[n * channels + c] = Float(column / Double(height))
+        }
     }
 }

@@ -17,7 +17,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
         switch self {
         case .json: "["
         case .jsonl: ""
-        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached,tag_status,tag_value,tag_message"
+        case .csv: "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached,tag_status,tag_value,tag_message,tuning_cents,reference_hz,key_changes,segments"
         }
     }
 
@@ -53,6 +53,7 @@ extension AnalysisResult {
                 ("duration_s", .number(duration, decimals: 2)),
             ]
             if let tonality { fields.append(("tonality", .number(tonality, decimals: 4))) }
+            fields += timelineFields
         case .noKey(let code, let message, let duration):
             fields += [("status", .string("no_key")),
                        ("reason", .object([("code", .string(code)), ("message", .string(message))])),
@@ -87,7 +88,21 @@ extension AnalysisResult {
         }
         cells.append(isCached ? "true" : "false")
         cells += [tag?.status.rawValue ?? "", tag?.value ?? "", tag?.message ?? ""]
+        cells += [tuning.map { String(format: "%.1f", $0.cents) } ?? "", tuning.map { String(format: "%.2f", $0.referenceHz) } ?? "",
+                  segments.isEmpty ? "" : String(keyChanges), segments.map(\.compact).joined(separator: "; ")]
         return cells.map(Self.csvQuoted).joined(separator: ",")
+    }
+
+    /// `tuning_cents`, `reference_hz`, `key_changes` and `segments`, those the result has
+    /// (an analyzed success has them all): the fields JSON results and `serve` replies share.
+    public var timelineFields: [(String, JSONValue)] {
+        var fields: [(String, JSONValue)] = []
+        if let tuning {
+            fields += [("tuning_cents", .number(tuning.cents, decimals: 1)),
+                       ("reference_hz", .number(tuning.referenceHz, decimals: 2))]
+        }
+        if !segments.isEmpty { fields += [("key_changes", .int(keyChanges)), ("segments", .array(segments.map(\.json)))] }
+        return fields
     }
 
     private static func csvQuoted(_ cell: String) -> String {

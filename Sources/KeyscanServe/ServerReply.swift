@@ -55,6 +55,7 @@ public enum ServerReply {
             fields += error(code == "file_not_found" ? "File not found" : message, code: code)
         }
         if let tonality = result.tonality { fields.append(("tonality", .number(tonality, decimals: 4))) }
+        if result.succeeded { fields += result.timelineFields }
         if !result.warnings.isEmpty { fields.append(("warnings", .array(result.warnings.map { .string($0) }))) }
         if result.isCached { fields.append(("cached", .bool(true))) }
         return .object(fields)

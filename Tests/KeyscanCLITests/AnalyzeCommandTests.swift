@@ -116,7 +116,7 @@ import Testing
 
         let csv = try KeyscanRun.run(["analyze", "--model", model, "--format", "csv", folder.url.path])
         let rows = csv.stdout.split(separator: "\n").map(String.init)
-        #expect(rows.first == "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached,tag_status,tag_value,tag_message")
+        #expect(rows.first == "path,status,key,camelot,openkey,confidence,duration_s,error_code,error_message,cached,tag_status,tag_value,tag_message,tuning_cents,reference_hz,key_changes,segments")
         #expect(rows.count == 3)
         #expect(rows[1].hasPrefix("\(folder.url.path)/bad.wav,error,,,,,,not_audio,"))
         #expect(rows[2].hasPrefix("\"\(folder.url.path)/one, two.wav\",ok,"))

@@ -6,8 +6,8 @@ enum TestAudio {
 
     /// A cadence in `tonic` (pitch class, 0 = C) major or minor: I–IV–V–I (i–iv–V–i),
     /// each chord 1 s of piano-like tones (six decaying harmonics) with the root an octave
-    /// below, repeated to `seconds`.
-    static func cadence(tonic: Int, minor: Bool, seconds: Double) -> [Float] {
+    /// below, repeated to `seconds`; every pitch `cents` off equal temperament at A = 440 Hz.
+    static func cadence(tonic: Int, minor: Bool, seconds: Double, cents: Double = 0) -> [Float] {
         let third = minor ? 3 : 4
         let chords: [[Int]] = [[0, third, 7], [5, 5 + (minor ? 3 : 4), 12], [7, 11, 14], [0, third, 7]]
         let chordLength = rate
@@ -17,7 +17,7 @@ enum TestAudio {
             let chord = chords[(start / chordLength) % chords.count]
             let notes = chord.map { 48 + tonic + $0 } + [36 + tonic + chord[0]]  // MIDI: C3 + tonic, bass an octave down
             for note in notes {
-                let f = 440 * pow(2, Double(note - 69) / 12)
+                let f = 440 * pow(2, (Double(note - 69) + cents / 100) / 12)
                 let count = min(chordLength, total - start)
                 for h in 1...6 {
                     // sin(ωi) by rotating a unit phasor: two multiply-adds a sample, not a sin().

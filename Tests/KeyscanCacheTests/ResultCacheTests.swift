@@ -139,3 +139,23 @@ final class Warnings: @unchecked Sendable {
     var all: [String] { lock.withLock { list } }
     func add(_ warning: String) { lock.withLock { list.append(warning) } }
 }
+
+@Suite struct StoredTimelineTests {
+    /// The timeline and tuning come back from the cache exactly as analyzed.
+    @Test func segmentsAndTuningSurviveTheCache() throws {
+        let scratch = try Scratch()
+        let cache = try ResultCache(path: scratch.path + "/results.sqlite")
+        let audio = try scratch.file("mix.mp3")
+        let file = try #require(FileFingerprint(of: audio))
+        let segments = [KeySegment(start: 0, end: 96.0, key: MusicalKey(index: 7)!, confidence: 0.612345678),
+                        KeySegment(start: 96.0, end: 200.25, key: MusicalKey(index: 23)!, confidence: 0.4)]
+        let result = AnalysisResult(path: audio, outcome: .success(key8A, durationSeconds: 200.25), tonality: 0.2,
+                                    segments: segments, tuning: Tuning(cents: 12.345))
+        try cache.store(result, for: file, model: "m1")
+        let back = try #require(try cache.result(for: file, model: "m1", displayPath: audio))
+        #expect(back.segments == segments)
+        #expect(back.tuning == result.tuning)
+        #expect(back.json.serialized == result.json.serialized.dropLast() + ", \"cached\": true}")
+        #expect(back.csvRow.hasSuffix(",12.3,443.15,1,0:00-1:36 8A; 1:36-3:20 12B"))
+    }
+}

@@ -39,6 +39,29 @@ import Testing
         }
     }
 
+    /// One column of logits per 8 frames kept, in track order, whose mean is the global
+    /// logits; the same however the frames arrive and however many threads run the tiles.
+    @Test(arguments: [10, 130, 1000])
+    func columnLogitsAverageToTheGlobalLogits(frames: Int) throws {
+        let model = try randomKeyNet(nf: 4, seed: 5)
+        let spectrogram = randomSpectrogram(frames: frames, seed: UInt64(frames))
+        var first: [Float]?
+        for (threads, sizes) in [(1, [1]), (2, [7, 100, 3]), (1, [2000])] {
+            let workspaces = (0..<threads).map { _ in KeyNetWorkspace(for: model, tileFrames: 64) }
+            let stream = KeyNetStream(model: model, workspaces: workspaces, droppedFrames: 2)
+            for piece in Self.pieces(spectrogram, sizes: sizes) { stream.append(frameMajor: piece) }
+            let logits = try stream.finish()
+            let columns = (frames - 2) / 8
+            #expect(stream.columnLogits.count == columns * 24)
+            for c in 0..<24 {
+                let mean = (0..<columns).reduce(0.0) { $0 + Double(stream.columnLogits[$1 * 24 + c]) } / Double(columns)
+                // Column means are rounded to Float once each: 1e-5 of the logits' scale.
+                #expect(abs(mean - Double(logits[c])) <= 1e-5 * max(1, abs(Double(logits[c]))), "class \(c)")
+            }
+            if let first { #expect(stream.columnLogits == first) } else { first = stream.columnLogits }
+        }
+    }
+
     @Test func tooShortAfterTheDroppedFrames() throws {
         let model = try randomKeyNet(nf: 4, seed: 5)
         let stream = KeyNetStream(model: model, workspaces: [KeyNetWorkspace(for: model)], droppedFrames: 2)

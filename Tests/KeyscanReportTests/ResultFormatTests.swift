@@ -43,7 +43,7 @@ import Testing
         let text = noise.json.serialized
         #expect(text == #"{"path": "/music/hiss.wav", "status": "no_key", "reason": {"code": "no_tonal_content", "message": "no tonal content"}, "duration_s": 12.50, "tonality": 0.0042}"#)
         #expect(!noise.failed && !noise.succeeded, "neither a key nor a failure")
-        #expect(noise.csvRow == "/music/hiss.wav,no_key,,,,,12.50,no_tonal_content,no tonal content,false,,,")
+        #expect(noise.csvRow == "/music/hiss.wav,no_key,,,,,12.50,no_tonal_content,no tonal content,false,,,,,,,")
     }
 
     @Test func errorsCarryCodeAndMessageAndSurviveAnyPath() throws {
@@ -87,13 +87,37 @@ import Testing
         #expect((failedObject["tag"] as? [String: Any])?["message"] as? String == "cannot write, the file is unchanged")
         #expect(failedObject["status"] as? String == "ok", "the key is still reported")
         #expect(failedTag.succeeded && failedTag.failed, "a failed tag write counts as a failure for the exit status")
-        #expect(failedTag.csvRow.hasSuffix(",failed,8A,\"cannot write, the file is unchanged\""))
-        #expect(written.csvRow.hasSuffix(",written,Am,"))
+        #expect(failedTag.csvRow.hasSuffix(",failed,8A,\"cannot write, the file is unchanged\",,,,"))
+        #expect(written.csvRow.hasSuffix(",written,Am,,,,,"))
+    }
+
+    /// A track that modulates: two segments, in JSON after the tonality, in CSV as one column.
+    let modulating = AnalysisResult(
+        path: "/music/mix.mp3", outcome: .success(KeyEstimate(logits: (0..<24).map { $0 == 19 ? 3 : 0 }), durationSeconds: 3725.5),
+        tonality: 0.2,
+        segments: [KeySegment(start: 0, end: 161.6, key: MusicalKey(index: 19)!, confidence: 0.81234),
+                   KeySegment(start: 161.6, end: 3725.5, key: MusicalKey(index: 21)!, confidence: 0.5)],
+        tuning: Tuning(cents: -31.77))
+
+    @Test func timelineAndTuningFollowTheTonality() throws {
+        let text = modulating.json.serialized
+        #expect(text.hasSuffix(#""tonality": 0.2000, "tuning_cents": -31.8, "reference_hz": 432.00, "key_changes": 1, "segments": [{"start_s": 0.00, "end_s": 161.60, "key": "C major", "camelot": "8B", "openkey": "1d", "confidence": 0.8123}, {"start_s": 161.60, "end_s": 3725.50, "key": "D major", "camelot": "10B", "openkey": "3d", "confidence": 0.5000}]}"#))
+        for result in [noise, failed, ok] {
+            for field in ["tuning_cents", "reference_hz", "key_changes", "segments"] {
+                #expect(!result.json.serialized.contains(field), "\(field) only when the analysis gave it")
+            }
+        }
+    }
+
+    @Test func csvGivesTheSegmentsInOneCompactColumn() {
+        #expect(ResultFormat.csv.header.hasSuffix(",tag_message,tuning_cents,reference_hz,key_changes,segments"))
+        #expect(modulating.csvRow.hasSuffix(",false,,,,-31.8,432.00,1,0:00-2:41 8B; 2:41-1:02:05 10B"))
+        #expect(KeySegment.clock(59.99) == "0:59" && KeySegment.clock(3600) == "1:00:00")
     }
 
     @Test func csvQuotesWhatNeedsQuoting() {
         #expect(ok.csvRow.hasPrefix("\"/music/a \"\"quoted\"\", track.mp3\",ok,A minor,8A,1m,"))
-        #expect(failed.csvRow == "/music/😀 日本.mp3,error,,,,,,not_audio,\"no\nformat\",false,,,")
+        #expect(failed.csvRow == "/music/😀 日本.mp3,error,,,,,,not_audio,\"no\nformat\",false,,,,,,,")
         #expect(ResultFormat.csv.header.split(separator: ",").count == ok.csvRow.split(separator: ",", omittingEmptySubsequences: false).count - 1)
     }
 }
