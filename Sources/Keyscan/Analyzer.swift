@@ -105,7 +105,7 @@ public final class Analyzer: Sendable {
                                    durationSeconds: audio.seconds)
                 let columnSeconds = Double(model.config.timeStride) / features.kernels.configuration.framesPerSecond
                 segments = timeline.segments(columnLogits: stream.columnLogits, columnSeconds: columnSeconds,
-                                             duration: audio.seconds)
+                                             duration: audio.seconds, temperature: model.config.temperature)
                 tuning = tuningEstimator.estimate
             }
         } catch {

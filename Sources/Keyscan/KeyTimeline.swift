@@ -46,7 +46,10 @@ public struct KeyTimeline: Sendable, Equatable {
     /// The segments of a track whose columns' logits are `columnLogits` (columns, 24),
     /// each column `columnSeconds` long from 0; the last segment ends at `duration`, which
     /// takes in the frames after the last whole column. No segment for no column.
-    public func segments(columnLogits: [Float], columnSeconds: Double, duration: Double) -> [KeySegment] {
+    /// `temperature` is the model's calibration temperature: segment confidences are
+    /// calibrated as the track's is, so a one-segment track's equals its confidence.
+    public func segments(columnLogits: [Float], columnSeconds: Double, duration: Double,
+                         temperature: Float = 1) -> [KeySegment] {
         let classes = MusicalKey.all.count
         precondition(columnLogits.count % classes == 0, "KeyTimeline: \(columnLogits.count) values are not whole columns")
         let columns = columnLogits.count / classes
@@ -69,7 +72,7 @@ public struct KeyTimeline: Sendable, Equatable {
             first = j
         }
         return runs.enumerated().map { n, run in
-            let estimate = KeyEstimate(logits: Self.meanLogits(columnLogits, run.first..<run.end))
+            let estimate = KeyEstimate(logits: Self.meanLogits(columnLogits, run.first..<run.end), temperature: temperature)
             let key = MusicalKey(index: run.key)!
             return KeySegment(start: n == 0 ? 0 : Double(run.first) * columnSeconds,
                               end: n == runs.count - 1 ? max(duration, Double(run.end) * columnSeconds) : Double(run.end) * columnSeconds,

@@ -167,7 +167,7 @@ def main() -> int:
     groups += [(f"{Path(t).stem} (real; reference as label)", t, False) for t in args.real]
     reference = keynet.load_safetensors(args.reference)[0] if args.reference else None
     for name, tsv, labeled in groups:
-        rows = load_rows([tsv], labeled, None if not labeled else ("heldout", "test", "val", "validation", "train"))
+        rows = load_rows([tsv], labeled)
         if not rows:
             continue
         logits = logits_of(model, rows)
