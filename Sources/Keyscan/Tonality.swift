@@ -20,7 +20,7 @@ public enum Tonality {
     static let noiseBias = 0.2
 
     /// Below this a track is reported as having no tonal content. Calibrated with
-    /// `tools/tonality_calibration.sh` (2026-11-21): 33 clips of white, pink and brown
+    /// `tools/evaluation/tonality_calibration.sh` (2026-11-21): 33 clips of white, pink and brown
     /// noise, 2 s to 10 min, −60 to 0 dBFS, score 0.000–0.014; the 207 real recordings
     /// (data/real) 0.063–0.40, the 20 bench renders 0.16–0.34, the 64 agreement renders
     /// 0.14–0.38, the tests' cadences in all 24 keys (3 s and 8 s) 0.20–0.28. No music is

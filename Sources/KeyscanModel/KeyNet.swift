@@ -15,7 +15,7 @@ public final class KeyNet: Sendable {
     public let config: KeyNetConfig
     let weights: KeyNetWeights
 
-    /// Loads and validates a keyscan KeyNet safetensors file (see tools/keynet.py).
+    /// Loads and validates a keyscan KeyNet safetensors file (see tools/common/keynet.py).
     public convenience init(contentsOf url: URL) throws(ModelError) {
         let data: Data
         do {

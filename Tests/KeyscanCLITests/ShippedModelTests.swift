@@ -6,7 +6,7 @@ import Testing
     static let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Weights/keyscan.safetensors")
 
-    /// A quick sanity check, not the evaluation (tools/evaluate, Weights/README.md): a
+    /// A quick sanity check, not the evaluation (tools/evaluation/evaluate, Weights/README.md): a
     /// plain I–IV–V–I (i–iv–V–i) cadence in each of the 24 keys gets its key.
     @Test func findsCadencesInAll24Keys() throws {
         #expect(FileManager.default.fileExists(atPath: Self.weights.path), "Weights/keyscan.safetensors is missing")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import KeyscanCQT
 
-/// A golden fixture written by tools/make_cqt_fixture.py from librosa.
+/// A golden fixture written by tools/fixtures/make_cqt_fixture.py from librosa.
 struct CQTFixture: Decodable {
     struct Tone: Decodable { let freq, amp, phase, start, end: Double }
     struct Noise: Decodable { let amp: Double; let seed: UInt32 }

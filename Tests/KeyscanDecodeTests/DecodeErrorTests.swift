@@ -122,7 +122,7 @@ import KeyscanDecode
         #expect(decoder.warnings == ["replaced 3 NaN or infinite samples with silence", "clipped 2 samples beyond ±1000"])
     }
 
-    /// What the decode fuzzer found (`tools/fuzz.sh decode`): a float WAV holding NaN and
+    /// What the decode fuzzer found (`tools/fuzz/fuzz.sh decode`): a float WAV holding NaN and
     /// 3·10³⁸ samples, which resampled into a spectrogram full of NaN. Its rate field is
     /// raised from 400 to 8000 Hz, as rates below 1 kHz are now refused before decoding.
     @Test func fuzzedFloatWAVDecodesToBoundedSamples() throws {

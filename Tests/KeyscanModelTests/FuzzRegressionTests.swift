@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import KeyscanModel
 
-/// Weights files the fuzzer (`tools/fuzz.sh weights`) found crashing the loader, kept as
+/// Weights files the fuzzer (`tools/fuzz/fuzz.sh weights`) found crashing the loader, kept as
 /// they were found in Fixtures/fuzz: each is now refused with a precise error.
 @Suite struct WeightsFuzzRegressionTests {
     static func fuzzInput(_ name: String) throws -> Data {

@@ -3,7 +3,7 @@ import KeyscanCQT
 import Testing
 @testable import KeyscanModel
 
-/// Swift vs PyTorch on the fixture of tools/make_keynet_fixture.py: a random nf = 4 KeyNet
+/// Swift vs PyTorch on the fixture of tools/fixtures/make_keynet_fixture.py: a random nf = 4 KeyNet
 /// with random BatchNorm statistics, a (105, 77) input, PyTorch's eval-mode outputs.
 @Suite struct KeyNetGoldenTests {
     /// Both sides compute in float32 and differ only in accumulation order (sgemm blocking

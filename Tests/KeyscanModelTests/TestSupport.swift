@@ -58,7 +58,7 @@ func safetensorsData(_ tensors: [TestTensor], metadata: [String: String]?, heade
     return data
 }
 
-/// The metadata block tools/keynet.py writes.
+/// The metadata block tools/common/keynet.py writes.
 func keynetMetadata(nf: Int) -> [String: String] {
     [
         "format": "keyscan-keynet", "format_version": "1", "nf": String(nf),
@@ -104,7 +104,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
 
-/// The fixture files written by tools/make_keynet_fixture.py.
+/// The fixture files written by tools/fixtures/make_keynet_fixture.py.
 func fixtureURL(_ name: String) throws -> URL {
     guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Fixtures/\(name).safetensors"])

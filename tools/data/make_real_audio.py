@@ -269,7 +269,7 @@ def main() -> int:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter="\t")
             writer.writeheader()
             writer.writerows(r for r in rows if r["set"] == split)
-        # OUT/SPLIT/: links to the split's audio, for `tools/evaluate --unlabeled OUT/val`.
+        # OUT/SPLIT/: links to the split's audio, for `tools/evaluation/evaluate --unlabeled OUT/val`.
         folder = args.out / split
         folder.mkdir(exist_ok=True)
         for link in folder.iterdir():

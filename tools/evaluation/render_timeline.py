@@ -1,6 +1,6 @@
 """Render held-out POP909 songs whole, with their key regions, for the key-timeline evaluation.
 
-Every held-out song (001-160, tools/splits.py) the model never trained on, rendered from MIDI
+Every held-out song (001-160, tools/data/splits.py) the model never trained on, rendered from MIDI
 time 0 to its last note with nothing trimmed, so the times in key_audio.txt (`start end
 Tonic:maj|min`, audio time, to which POP909's MIDI is aligned) are the render's times; songs
 with several key regions included. The arrangement is drawn as render_training.py draws a
@@ -23,8 +23,9 @@ import tempfile
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TOOLS))
-import audio_chain  # noqa: E402  (tools/ is not a package)
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+sys.path.insert(0, str(TOOLS / "data"))  # and the data tools' renderers, labels and split
+import audio_chain  # noqa: E402
 import camelot  # noqa: E402
 import render_pop909 as pop  # noqa: E402
 import render_training as rt  # noqa: E402

@@ -31,7 +31,8 @@ import tempfile
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TOOLS))
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+sys.path.insert(0, str(TOOLS / "data"))  # and the data tools' renderers, labels and split
 import audio_chain  # noqa: E402
 import camelot  # noqa: E402
 import render_pop909 as pop  # noqa: E402

@@ -34,7 +34,7 @@ from collections import defaultdict
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TOOLS))
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
 import camelot  # noqa: E402
 
 TOLERANCE = 3.0  # seconds, boundary matching

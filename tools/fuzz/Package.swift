@@ -3,7 +3,7 @@ import Foundation
 import PackageDescription
 
 // libFuzzer targets for keyscan, kept out of the main package so its manifest carries no
-// fuzz-only flags. Build and run them with tools/fuzz.sh, which passes
+// fuzz-only flags. Build and run them with tools/fuzz/fuzz.sh, which passes
 // `-sanitize=fuzzer,address` to every module (ours included, so libFuzzer sees our
 // branches) — this manifest only sets what a fuzzer executable needs.
 //

@@ -28,7 +28,7 @@ renders=("$data/train/features/features.tsv" "$data/train-mma/features/features.
 real_train="$data/real-audio/features/train.tsv"
 real_val="$data/real-audio/features/val.tsv"
 for f in "${renders[@]}" "$real_train" "$real_val"; do
-    [ -f "$f" ] || { echo "missing $f: run tools/make_training_data.sh and tools/data/make_real_audio.py" >&2; exit 66; }
+    [ -f "$f" ] || { echo "missing $f: run tools/data/make_training_data.sh and tools/data/make_real_audio.py" >&2; exit 66; }
 done
 common=(--epochs "$epochs" --patience 100 --threads 1 --seed 0 --real-val "$real_val" --reference "$teacher")
 
@@ -47,7 +47,7 @@ train_one() {
     local resume=()
     [ -f "$run/last.pt" ] && resume=(--resume)
     # shellcheck disable=SC2046
-    nice -n 15 "$python" "$repo/tools/train_keynet.py" train "${renders[@]}" --run "$run" "${resume[@]}" \
+    nice -n 15 "$python" "$repo/tools/training/train_keynet.py" train "${renders[@]}" --run "$run" "${resume[@]}" \
         "${common[@]}" $(options "$name") > "$run.log" 2>&1
     echo "$name: exit $? ($(tail -n 1 "$run.log"))"
 }

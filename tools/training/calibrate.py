@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 TOOLS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TOOLS))
-import camelot  # noqa: E402  (tools/ is not a package)
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import camelot  # noqa: E402
 import key_metrics  # noqa: E402
 import keynet  # noqa: E402
 from train_keynet import FeatureStore, predict, read_features_tsv  # noqa: E402

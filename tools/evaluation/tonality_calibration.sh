@@ -4,9 +4,9 @@
 #   noise: white, pink and brown (FFmpeg's anoisesrc), 2 s to 10 min, −60 to 0 dBFS,
 #          several seeds, made in a temporary folder
 #   music: every folder given (default data/real data/bench data/agreement)
-# Usage: tools/tonality_calibration.sh [--keyscan BIN] [FOLDER...]
+# Usage: tools/evaluation/tonality_calibration.sh [--keyscan BIN] [FOLDER...]
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
 keyscan="$repo/.build/release/keyscan"
 if [ "${1:-}" = "--keyscan" ]; then keyscan="$2"; shift 2; fi
 [ $# -gt 0 ] || set -- "$repo/data/real" "$repo/data/bench" "$repo/data/agreement"

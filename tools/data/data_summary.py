@@ -15,9 +15,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
-sys.path.insert(0, str(TOOLS))
-import camelot  # noqa: E402  (tools/ is not a package)
+TOOLS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import camelot  # noqa: E402
 import labels  # noqa: E402
 
 

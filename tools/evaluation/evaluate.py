@@ -10,7 +10,7 @@ camelot; files relative to SET_DIR). For each set, on the labelled files:
   ours        `keyscan analyze --format jsonl --model OURS SET_DIR`: what users get
   reference   the same with the reference KeyNet converted to keyscan's format
               (default ../local/keynet-ref.safetensors beside the checkout; see
-              tools/convert_keynet.py; it never goes into the repository)
+              tools/training/convert_keynet.py; it never goes into the repository)
   KK, Temperley  classic key profiles (Krumhansl–Kessler 1982; Temperley 2007's Kostka–Payne
               profiles) correlated with a chroma folded from the same log-CQT that
               `keyscan features` writes (the model's input), averaged over the whole file;
@@ -35,8 +35,8 @@ targets. --json OUT saves every number and every file's keys. Essentia results a
 --work (default: a temporary folder) by path, size and mtime.
 
 Examples:
-  tools/evaluate data/heldout-pop909 data/heldout-mma --unlabeled ~/Music --json eval.json
-  tools/evaluate --model runs/k12.safetensors --model runs/k16.safetensors data/heldout-pop909
+  tools/evaluation/evaluate data/heldout-pop909 data/heldout-mma --unlabeled ~/Music --json eval.json
+  tools/evaluation/evaluate --model runs/k12.safetensors --model runs/k16.safetensors data/heldout-pop909
 """
 
 from __future__ import annotations
@@ -58,10 +58,10 @@ from pathlib import Path
 
 import numpy as np
 
-TOOLS = Path(__file__).resolve().parent
+TOOLS = Path(__file__).resolve().parents[1]
 REPO = TOOLS.parent
-sys.path.insert(0, str(TOOLS))
-import camelot  # noqa: E402  (tools/ is not a package)
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import camelot  # noqa: E402
 import key_metrics  # noqa: E402
 
 DEFAULT_KEYSCAN = REPO / ".build" / "release" / "keyscan"
@@ -403,7 +403,7 @@ def main() -> int:
         parser.error("--model files must have different names")
     if str(args.reference) != "none":
         if not args.reference.is_file():
-            parser.error(f"reference model not found: {args.reference} (convert it with tools/convert_keynet.py "
+            parser.error(f"reference model not found: {args.reference} (convert it with tools/training/convert_keynet.py "
                          "outside the repository, or pass --reference none)")
         models.append(("reference", args.reference))
     for _, path in models:
@@ -434,7 +434,7 @@ def main() -> int:
                     "keyscan": str(args.keyscan),
                     "models": {n: {"path": str(p), "metadata": model_metadata(p)} for n, p in models},
                     "sets": [], "unlabeled": []}
-    command = " ".join(["tools/evaluate"] + [a if a and " " not in a else repr(a) for a in sys.argv[1:]])
+    command = " ".join(["tools/evaluation/evaluate"] + [a if a and " " not in a else repr(a) for a in sys.argv[1:]])
     out = [f"Evaluated {report['date'][:10]} with `{command}`", ""]
     out += [f"- {titles[n]}: `{p}`" for n, p in models] + [""]
     try:

@@ -7,7 +7,7 @@
 #   data/bench-long/one-60min.mp3   the bench renders concatenated and cut at 60:00, 192 kb/s
 #   data/bench-long/two-hours.mp3   with --two-hours only: the bench renders twice over, cut
 #                     at 2:00:00, 192 kb/s (the peak-memory check in README.md, Benchmarks)
-# Usage: tools/make_test_data.sh [--jobs N] [--two-hours]   (default 2 jobs, run under nice)
+# Usage: tools/data/make_test_data.sh [--jobs N] [--two-hours]   (default 2 jobs, run under nice)
 set -euo pipefail
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -22,14 +22,14 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-repo="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
 python="${PYTHON:-$repo/.venv/bin/python}"
 data="$repo/data"
 
-nice -n 10 "$python" "$repo/tools/render_pop909.py" --songs 001-100 --count 64 --out "$data/agreement" \
+nice -n 10 "$python" "$repo/tools/data/render_pop909.py" --songs 001-100 --count 64 --out "$data/agreement" \
     --transpose random --drums 0.5 --format mp3 --bitrate 192k --jobs "$jobs"
 
-nice -n 10 "$python" "$repo/tools/render_pop909.py" --songs 101-200 --count 20 --out "$data/bench" \
+nice -n 10 "$python" "$repo/tools/data/render_pop909.py" --songs 101-200 --count 20 --out "$data/bench" \
     --min-seconds 190 --max-seconds 345 --transpose random --drums 0.5 --format mp3 --bitrate 192k --jobs "$jobs"
 
 mkdir -p "$data/bench-long"
@@ -50,5 +50,5 @@ if [ "$two_hours" = 1 ]; then
     rm -f "$list"
 fi
 
-nice -n 10 "$python" "$repo/tools/keynet_reference.py" --workers "$jobs" "$data/agreement" \
+nice -n 10 "$python" "$repo/tools/common/keynet_reference.py" --workers "$jobs" "$data/agreement" \
     > "$data/agreement/reference.jsonl"

@@ -5,7 +5,7 @@
 IN.pt is a state_dict saved with torch.save (as openkeyscan-analyzer's keynet.pt), or a
 dict holding one under "state_dict" / "model_state_dict"; a "module." prefix (DataParallel)
 is stripped. The width nf is inferred from conv1's shape and every name and shape is
-checked by loading into tools/keynet.py's KeyNet with strict=True. The written file is then
+checked by loading into tools/common/keynet.py's KeyNet with strict=True. The written file is then
 read back and must reproduce the original model's eval-mode logits bit for bit on a
 seeded random input.
 """
@@ -15,10 +15,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+TOOLS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
 import keynet  # noqa: E402
 
 

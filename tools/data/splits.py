@@ -37,7 +37,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
+TOOLS = Path(__file__).resolve().parents[1]
 SHARED = TOOLS.parents[1] / "shared"
 DATASET = SHARED / "datasets" / "pop909-train"
 

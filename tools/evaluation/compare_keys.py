@@ -28,8 +28,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import camelot  # noqa: E402  (tools/ is not a package)
+TOOLS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import camelot  # noqa: E402
 
 ERROR_STATUSES = {"error", "failed", "failure", "skipped", "unsupported"}
 

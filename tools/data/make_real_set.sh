@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds data/real/: links to the real recordings (at least 30 s) in the Debian packages the
-# model may meet for evaluation without labels (tools/evaluate --unlabeled data/real).
+# model may meet for evaluation without labels (tools/evaluation/evaluate --unlabeled data/real).
 # Installs the packages if missing (needs root or sudo).
-# Usage: tools/make_real_set.sh [--out DIR]
+# Usage: tools/data/make_real_set.sh [--out DIR]
 set -euo pipefail
-out="$(cd "$(dirname "$0")/.." && pwd)/data/real"
+out="$(cd "$(dirname "$0")/../.." && pwd)/data/real"
 [ "${1:-}" = "--out" ] && out="$2"
 packages=(singularity-music drascula-music asc-music planetblupi-music-ogg boswars-data pushover-data)
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -40,12 +40,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
-REFERENCE = TOOLS / "keynet_reference.py"
+TOOLS = Path(__file__).resolve().parents[1]
+REFERENCE = TOOLS / "common" / "keynet_reference.py"
 POLL_SECONDS = 0.05
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-sys.path.insert(0, str(TOOLS))
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
 from keynet_reference import AUDIO_EXTENSIONS, DEFAULT_MODEL  # noqa: E402  (light: no torch import)
 
 

@@ -29,6 +29,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Sequence
 
+TOOLS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import camelot  # noqa: E402
+
 RECIPE_VERSION = 1
 COLUMNS = ["file", "key", "camelot", "index", "song", "split", "start", "end", "seconds", "transpose", "tempo",
            "soundfont", "programs", "drums", "groove", "progression", "augment"]
@@ -113,9 +117,6 @@ def read_labels(path: Path) -> list[dict]:
 
 def check(path: Path) -> list[str]:
     """Problems in a labels.tsv: missing columns, keys whose name, Camelot code and index disagree."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import camelot
-
     rows = read_labels(path)
     problems = []
     if rows and set(COLUMNS) - set(rows[0]):

@@ -5,7 +5,7 @@ one file that is not audio, for the README's first command to analyze.
 Needs only the Python standard library, sox and ffmpeg. The output is committed (a few
 hundred KB); rerun only to change it:
 
-    python3 tools/make_demo.py [--out tools/demo]
+    python3 tools/demo/make_demo.py [--out tools/demo]
 """
 import argparse
 import subprocess
@@ -47,7 +47,7 @@ DEMO = [  # file, tonic pitch class, minor?, ffmpeg codec arguments
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "demo")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,7 +6,7 @@ Stages, each a subcommand with its own --help:
   train   TSV... --run DIR   train; a checkpoint every epoch (model, optimizer, schedule,
                              early-stopping state) in DIR/last.pt, the best epoch by
                              validation MIREX in DIR/best.pt; `--resume` goes on from last.pt
-  export  --run DIR --out F  best.pt → keyscan's safetensors (tools/keynet.py), metadata with
+  export  --run DIR --out F  best.pt → keyscan's safetensors (tools/common/keynet.py), metadata with
                              name, version, description, training data, date, git commit;
                              read back and checked against the checkpoint's logits
   sweep   TSV... --nf 8 12 16 20 --root DIR   a short training per width on a song subset,
@@ -77,10 +77,10 @@ from pathlib import Path
 
 import numpy as np
 
-TOOLS = Path(__file__).resolve().parent
+TOOLS = Path(__file__).resolve().parents[1]
 REPO = TOOLS.parent
-sys.path.insert(0, str(TOOLS))
-import camelot  # noqa: E402  (tools/ is not a package)
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import camelot  # noqa: E402
 import key_metrics  # noqa: E402
 
 BINS = 105
@@ -724,7 +724,7 @@ def export(run: Path | None, checkpoint_path: Path | None, out: Path, name: str,
     model.eval()
     hours = data["train"]["hours"] + data["val"]["hours"]
     if description is None:
-        description = (f"KeyNet (Korzeniowski & Widmer 2018), nf={config['nf']}, trained by tools/train_keynet.py "
+        description = (f"KeyNet (Korzeniowski & Widmer 2018), nf={config['nf']}, trained by tools/training/train_keynet.py "
                        f"on {hours:.1f} h of rendered MIDI ({data['train']['examples']} training excerpts from "
                        f"{data['train']['songs']} songs); validation exact {fmt(record.get('val_exact'), '.3f')}, "
                        f"MIREX {fmt(record.get('val_mirex'), '.3f')}")

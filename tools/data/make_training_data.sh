@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds KeyNet's training and held-out data under data/ (git-ignored) from ../shared's POP909,
-# Debian's soundfonts and MMA's grooves, reproducibly (fixed seeds; the split is tools/splits.py):
+# Debian's soundfonts and MMA's grooves, reproducibly (fixed seeds; the split is tools/data/splits.py):
 #   data/train-mma/        480 MMA excerpts, 20 per key, training grooves, augmented, FLAC
 #   data/heldout-mma/      240 MMA excerpts, 10 per key, held-out grooves, 192 kb/s MP3
 #   data/heldout-pop909/   the 130 songs of 001-160 with one key region, full, 192 kb/s MP3
@@ -9,7 +9,7 @@
 # Each set gets labels.tsv, features/*.npy (keyscan features) and features/features.tsv;
 # data/features.tsv indexes every set. Reruns skip what is already rendered, so an interrupted
 # run resumes. Ends with a summary (files per key and mode, hours, disk use, time per step).
-# Usage: tools/make_training_data.sh [--jobs N] [--sets "train-mma ..."] [--out DIR] [--smoke]
+# Usage: tools/data/make_training_data.sh [--jobs N] [--sets "train-mma ..."] [--out DIR] [--smoke]
 #   --jobs N    renders and feature extractions at once (default 2); everything runs under nice
 #   --sets S    only these sets (default: all four, in the order above)
 #   --out DIR   where the sets go (default data/)
@@ -19,7 +19,7 @@ set -uo pipefail
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 jobs=2
 sets="train-mma heldout-mma heldout-pop909 train"
-repo="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
 data="$repo/data"
 smoke_mma=()
 smoke_pop=()
@@ -61,20 +61,20 @@ step() {  # step NAME COMMAND...: run one step, time it, remember a failure and 
 
 for set in $sets; do
     case "$set" in
-        train-mma) step "render train-mma" "$python" "$repo/tools/render_mma.py" --set train --out "$data/train-mma" --jobs "$jobs" "${smoke_mma[@]}" ;;
-        heldout-mma) step "render heldout-mma" "$python" "$repo/tools/render_mma.py" --set heldout --out "$data/heldout-mma" --jobs "$jobs" "${smoke_mma[@]}" ;;
-        heldout-pop909) step "render heldout-pop909" "$python" "$repo/tools/render_training.py" --set heldout --out "$data/heldout-pop909" --jobs "$jobs" "${smoke_pop[@]:0:2}" ;;
-        train) step "render train" "$python" "$repo/tools/render_training.py" --set train --out "$data/train" --renders 2 --jobs "$jobs" "${smoke_pop[@]}" ;;
+        train-mma) step "render train-mma" "$python" "$repo/tools/data/render_mma.py" --set train --out "$data/train-mma" --jobs "$jobs" "${smoke_mma[@]}" ;;
+        heldout-mma) step "render heldout-mma" "$python" "$repo/tools/data/render_mma.py" --set heldout --out "$data/heldout-mma" --jobs "$jobs" "${smoke_mma[@]}" ;;
+        heldout-pop909) step "render heldout-pop909" "$python" "$repo/tools/data/render_training.py" --set heldout --out "$data/heldout-pop909" --jobs "$jobs" "${smoke_pop[@]:0:2}" ;;
+        train) step "render train" "$python" "$repo/tools/data/render_training.py" --set train --out "$data/train" --renders 2 --jobs "$jobs" "${smoke_pop[@]}" ;;
         *) echo "unknown set: $set" >&2; exit 64 ;;
     esac
-    [ -f "$data/$set/labels.tsv" ] && step "features $set" "$python" "$repo/tools/extract_features.py" --jobs "$jobs" \
+    [ -f "$data/$set/labels.tsv" ] && step "features $set" "$python" "$repo/tools/data/extract_features.py" --jobs "$jobs" \
         --keyscan "$keyscan" "$data/$set"
 done
 
 dirs=()
 for set in $sets; do dirs+=("$data/$set"); done
 echo
-"$python" "$repo/tools/data_summary.py" "${dirs[@]}"
+"$python" "$repo/tools/data/data_summary.py" "${dirs[@]}"
 echo
 echo "time per step:"
 printf '%s' "$timings"

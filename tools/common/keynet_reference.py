@@ -2,7 +2,7 @@
 
 Per file: `librosa.load(path, sr=44100, mono=True)` → `librosa.cqt(hop 8820, 105 bins,
 24 per octave, fmin 65 Hz)` → `log1p(abs(C))` with the last two frames dropped (openkeyscan
-does) → KeyNet (tools/keynet.py, PyTorch, eval mode) on the whole track → softmax → Camelot order
+does) → KeyNet (tools/common/keynet.py, PyTorch, eval mode) on the whole track → softmax → Camelot order
 (index i < 12 is (i+1)A, else (i-11)B). The checkpoint is read from ../shared/reference and is
 never copied into the project.
 
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     import numpy as np  # imported lazily at run time: --help and benchmark.py stay light
 
-TOOLS = Path(__file__).resolve().parent
+TOOLS = Path(__file__).resolve().parents[1]
 SHARED = TOOLS.parents[1] / "shared"
 DEFAULT_MODEL = SHARED / "reference" / "keynet.pt"
 
@@ -46,8 +46,7 @@ N_BINS = 105  # 4.375 octaves at 24 bins per octave from 65 Hz
 BINS_PER_OCTAVE = 24
 FMIN = 65.0
 
-sys.path.insert(0, str(TOOLS))
-import camelot  # noqa: E402  (tools/ is not a package)
+import camelot  # noqa: E402
 
 
 class Analysis(NamedTuple):
@@ -62,7 +61,7 @@ def load_model(path: Path | str = DEFAULT_MODEL):
     """KeyNet in eval mode with the checkpoint's weights (strict: every name and shape must match)."""
     import torch
 
-    import keynet  # tools/keynet.py: openkeyscan's KeyNet, same state_dict names
+    import keynet  # tools/common/keynet.py: openkeyscan's KeyNet, same state_dict names
 
     state = torch.load(str(path), map_location="cpu", weights_only=True)
     model = keynet.KeyNet(nf=keynet.infer_nf(state))  # 20 for keynet.pt

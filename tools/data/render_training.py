@@ -46,9 +46,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
-sys.path.insert(0, str(TOOLS))
-import audio_chain  # noqa: E402  (tools/ is not a package)
+TOOLS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import audio_chain  # noqa: E402
 import camelot  # noqa: E402
 import labels  # noqa: E402
 import render_pop909 as pop  # noqa: E402

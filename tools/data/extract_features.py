@@ -27,10 +27,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
+TOOLS = Path(__file__).resolve().parents[1]
 REPO = TOOLS.parent
-sys.path.insert(0, str(TOOLS))
-import labels  # noqa: E402  (tools/ is not a package)
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import labels  # noqa: E402
 
 COLUMNS = ["npy", "index", "song", "set", "frames", "camelot", "collection", "audio"]
 BATCH = 200  # files per keyscan run: keeps command lines short and progress visible

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds one libFuzzer target of tools/fuzz and runs it, keeping a corpus between runs.
 #
-#   tools/fuzz.sh TARGET [SECONDS]     fuzz for SECONDS (default 600)
-#   tools/fuzz.sh TARGET 0             replay the corpus and seeds once (a regression check)
-#   tools/fuzz.sh --list               the targets (the folders of tools/fuzz/Targets)
+#   tools/fuzz/fuzz.sh TARGET [SECONDS]     fuzz for SECONDS (default 600)
+#   tools/fuzz/fuzz.sh TARGET 0             replay the corpus and seeds once (a regression check)
+#   tools/fuzz/fuzz.sh --list               the targets (the folders of tools/fuzz/Targets)
 #
 # Everything lives under data/fuzz/TARGET/ (data/ is not in git): seeds/ (made by
 # Targets/TARGET/make_seeds when missing; delete it to regenerate), corpus/ (what libFuzzer
@@ -15,10 +15,10 @@
 # into findings. FFmpeg, libsoxr and OpenBLAS are Debian's uninstrumented builds, so
 # their code adds no coverage, but a crash inside them is still caught.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 targets=$(ls tools/fuzz/Targets)
 if [ "${1:-}" = "--list" ] || [ $# -lt 1 ]; then
-    [ $# -lt 1 ] && echo "usage: tools/fuzz.sh TARGET [SECONDS] [LIBFUZZER-FLAG...]" >&2
+    [ $# -lt 1 ] && echo "usage: tools/fuzz/fuzz.sh TARGET [SECONDS] [LIBFUZZER-FLAG...]" >&2
     echo "targets:" $targets
     [ $# -ge 1 ]; exit
 fi

@@ -22,12 +22,9 @@ Run as a script it checks the categories against camelot.mirex_score for all 24 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import camelot  # noqa: E402  (tools/ is not a package)
+import camelot
 
 CATEGORIES = ("correct", "dominant", "subdominant", "relative", "parallel", "other", "failed")
 WEIGHTS_DOMINANT = {"correct": 1.0, "dominant": 0.5, "subdominant": 0.0, "relative": 0.3, "parallel": 0.2,

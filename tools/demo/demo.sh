@@ -3,7 +3,7 @@
 # demo folder: four short progressions in known keys, in four containers, and one file
 # that is not audio (its error result shows how a bad file is reported).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 tools/install-deps.sh
 swift build -c release 2>&1 | tail -1
 status=0

@@ -42,7 +42,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
+TOOLS = Path(__file__).resolve().parents[1]
 SHARED = TOOLS.parents[1] / "shared"
 DATASET = SHARED / "datasets" / "pop909-train"
 SOUNDFONTS = [
@@ -52,8 +52,8 @@ SOUNDFONTS = [
 ]
 SAMPLE_RATE = 44100
 
-sys.path.insert(0, str(TOOLS))
-import camelot  # noqa: E402  (tools/ is not a package)
+sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
+import camelot  # noqa: E402
 
 # General MIDI programs (0-based) by instrument family.
 FAMILIES = {

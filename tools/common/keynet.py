@@ -14,7 +14,7 @@ tensors (conv weights and BatchNorm affine + running statistics; `num_batches_tr
 dropped) and `__metadata__` with format, format_version, classes, nf, name, version,
 description.
 
-Import it from other tools or training scripts (`sys.path` must contain tools/); run it
+Import it from other tools or training scripts (`sys.path` must contain tools/common/); run it
 directly for a shape/parameter summary.
 """
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suite under ThreadSanitizer or AddressSanitizer (with LeakSanitizer).
 #
-#   tools/sanitize.sh thread|address [swift test arguments...]
+#   tools/sanitizers/sanitize.sh thread|address [swift test arguments...]
 #
 # Each sanitizer gets its own build folder (.build-tsan, .build-asan), so the normal
 # .build is untouched; a first build takes several minutes. The end-to-end tests run the
@@ -11,13 +11,13 @@
 #
 # Suppressions, each with its reason, are in tools/sanitizers/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 kind=${1:-}
 shift || true
 case $kind in
     thread)  scratch=.build-tsan ;;
     address) scratch=.build-asan ;;
-    *) echo "usage: tools/sanitize.sh thread|address [swift test arguments...]" >&2; exit 2 ;;
+    *) echo "usage: tools/sanitizers/sanitize.sh thread|address [swift test arguments...]" >&2; exit 2 ;;
 esac
 reports=data/sanitize/$kind
 rm -rf "$reports"
