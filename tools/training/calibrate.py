@@ -3,7 +3,7 @@
 report how honest the confidence is before and after.
 
     calibrate.py --model M.safetensors --fit TSV... [--heldout TSV...] [--real TSV...
-                 --reference REF.safetensors] [--write] [--json OUT]
+                 --reference REF] [--write] [--json OUT]
 
 keyscan's `confidence` is softmax(logits / T)[key], T read from the weights' metadata
 (`temperature`, 1 when absent). This tool:
@@ -38,7 +38,7 @@ sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/READM
 import camelot  # noqa: E402
 import key_metrics  # noqa: E402
 import keynet  # noqa: E402
-from train_keynet import FeatureStore, predict, read_features_tsv  # noqa: E402
+from train_keynet import FeatureStore, load_teacher, predict, read_features_tsv  # noqa: E402
 
 BINS = 15
 BANDS = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.0001)]
@@ -142,7 +142,7 @@ def main() -> int:
                         help="labelled features.tsv; its val/validation rows fit the temperature")
     parser.add_argument("--heldout", nargs="*", default=[], metavar="TSV", help="labelled held-out features.tsv")
     parser.add_argument("--real", nargs="*", default=[], metavar="TSV", help="unlabelled real validation features.tsv")
-    parser.add_argument("--reference", help="model whose keys stand in for labels on --real")
+    parser.add_argument("--reference", help="model whose keys stand in for labels on --real (.safetensors or the reference's .pt)")
     parser.add_argument("--write", action="store_true", help="store the fitted temperature in --model's metadata")
     parser.add_argument("--json", type=Path, help="save every number")
     args = parser.parse_args()
@@ -165,7 +165,7 @@ def main() -> int:
     groups = [(Path(t).parent.parent.name if Path(t).parent.name == "features" else Path(t).stem, t, True)
               for t in args.heldout]
     groups += [(f"{Path(t).stem} (real; reference as label)", t, False) for t in args.real]
-    reference = keynet.load_safetensors(args.reference)[0] if args.reference else None
+    reference = load_teacher(args.reference) if args.reference else None
     for name, tsv, labeled in groups:
         rows = load_rows([tsv], labeled)
         if not rows:

@@ -723,11 +723,21 @@ def export(run: Path | None, checkpoint_path: Path | None, out: Path, name: str,
     model.load_state_dict(checkpoint["model"])
     model.eval()
     hours = data["train"]["hours"] + data["val"]["hours"]
+    unlabeled = data.get("unlabeled")
     if description is None:
+        learned = []
+        if unlabeled:
+            learned.append(f"{unlabeled['hours']:.1f} h of unlabelled real recordings ({unlabeled['examples']} tracks)")
+        if config.get("teacher"):
+            learned.append(f"distilled from {Path(config['teacher']).name}")
+        if config.get("ssl_weight"):
+            learned.append("self-supervised by transposition")
         description = (f"KeyNet (Korzeniowski & Widmer 2018), nf={config['nf']}, trained by tools/training/train_keynet.py "
                        f"on {hours:.1f} h of rendered MIDI ({data['train']['examples']} training excerpts from "
-                       f"{data['train']['songs']} songs); validation exact {fmt(record.get('val_exact'), '.3f')}, "
-                       f"MIREX {fmt(record.get('val_mirex'), '.3f')}")
+                       f"{data['train']['songs']} songs){''.join('; ' + part for part in learned)}; "
+                       f"validation exact {fmt(record.get('val_exact'), '.3f')}, MIREX {fmt(record.get('val_mirex'), '.3f')}")
+    semi_supervised = {k: config.get(k) for k in ("teacher_temperature", "teacher_labeled_share", "unlabeled_repeat",
+                                                  "ssl_weight", "ssl_shift", "ssl_sharpen")} if unlabeled else {}
     metadata = {
         "name": name,
         "version": version,
@@ -738,7 +748,8 @@ def export(run: Path | None, checkpoint_path: Path | None, out: Path, name: str,
                                 **{k: config[k] for k in ("epochs", "batch_size", "lr", "weight_decay", "dropout",
                                                           "crop_min", "crop_max", "shift", "label_smoothing", "seed")},
                                 "teacher": Path(config["teacher"]).name if config.get("teacher") else None,
-                                "teacher_weight": config["teacher_weight"] if config.get("teacher") else None},
+                                "teacher_weight": config["teacher_weight"] if config.get("teacher") else None,
+                                **semi_supervised},
                                separators=(",", ":")),
         "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
         "git_commit": config.get("git_commit", "unknown"),
