@@ -21,7 +21,9 @@ public final class Analyzer: Sendable {
     /// Bump when a change to decoding, the transform or the report changes results, so
     /// caches analyze again. 2: Ogg Vorbis that FFmpeg refuses is decoded by libvorbisfile,
     /// where version 1 cached a `not_audio` error; results carry the key timeline and the tuning.
-    public static let pipelineVersion = 2
+    /// 3: model 2.0.0 ships, learned from real recordings, with a calibrated confidence (the
+    /// weights' hash in `identity` alone would already re-analyze).
+    public static let pipelineVersion = 3
 
     /// Loads the weights and builds the transform's kernels.
     ///

@@ -6,19 +6,21 @@
 #   data/heldout-pop909/   the 130 songs of 001-160 with one key region, full, 192 kb/s MP3
 #   data/train/            POP909 161-700: 1516 excerpts of 45 s, 2 renders a major key region
 #                          and as many minor excerpts, keys balanced, augmented, FLAC (5 % validation)
+#   data/validation-pop909/ the 22 validation songs of 161-700 with one key region, full, training
+#                          soundfonts and programs, 192 kb/s MP3: they fit the confidence temperature
 # Each set gets labels.tsv, features/*.npy (keyscan features) and features/features.tsv;
 # data/features.tsv indexes every set. Reruns skip what is already rendered, so an interrupted
 # run resumes. Ends with a summary (files per key and mode, hours, disk use, time per step).
 # Usage: tools/data/make_training_data.sh [--jobs N] [--sets "train-mma ..."] [--out DIR] [--smoke]
 #   --jobs N    renders and feature extractions at once (default 2); everything runs under nice
-#   --sets S    only these sets (default: all four, in the order above)
+#   --sets S    only these sets (default: all five, in the order above)
 #   --out DIR   where the sets go (default data/)
 #   --smoke     a few files per set (4 MMA excerpts, 2 songs), to check the tools end to end
 set -uo pipefail
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 jobs=2
-sets="train-mma heldout-mma heldout-pop909 train"
+sets="train-mma heldout-mma heldout-pop909 train validation-pop909"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 data="$repo/data"
 smoke_mma=()
@@ -64,6 +66,7 @@ for set in $sets; do
         train-mma) step "render train-mma" "$python" "$repo/tools/data/render_mma.py" --set train --out "$data/train-mma" --jobs "$jobs" "${smoke_mma[@]}" ;;
         heldout-mma) step "render heldout-mma" "$python" "$repo/tools/data/render_mma.py" --set heldout --out "$data/heldout-mma" --jobs "$jobs" "${smoke_mma[@]}" ;;
         heldout-pop909) step "render heldout-pop909" "$python" "$repo/tools/data/render_training.py" --set heldout --out "$data/heldout-pop909" --jobs "$jobs" "${smoke_pop[@]:0:2}" ;;
+        validation-pop909) step "render validation-pop909" "$python" "$repo/tools/data/render_training.py" --set validation --out "$data/validation-pop909" --jobs "$jobs" "${smoke_pop[@]:0:2}" ;;
         train) step "render train" "$python" "$repo/tools/data/render_training.py" --set train --out "$data/train" --renders 2 --jobs "$jobs" "${smoke_pop[@]}" ;;
         *) echo "unknown set: $set" >&2; exit 64 ;;
     esac

@@ -1,4 +1,5 @@
-"""Render POP909 into KeyNet's training excerpts (--set train) or its held-out songs (--set heldout).
+"""Render POP909 into KeyNet's training excerpts (--set train), its held-out songs (--set heldout),
+or its validation songs whole (--set validation).
 
 Both sets come from the same code, so they differ only where splits.py says they must: songs,
 General MIDI programs, soundfonts; and in what only training needs: excerpts, tempo changes,
@@ -28,12 +29,19 @@ balanced keys and audio augmentation.
     random transposition (-5..+6) per song, no tempo change and no augmentation; 192 kb/s
     stereo MP3 at a peak of -6..-1 dBFS, like data/agreement.
 
+--set validation (the validation songs of 161-700 with a single key region, splits.py)
+  * Full songs as --set heldout renders them (no tempo change, no augmentation, 192 kb/s MP3),
+    but with the training side's soundfonts and programs: whole tracks, as users analyze
+    them, that no weight was trained on and that share nothing with the held-out side. They
+    fit the confidence temperature (tools/training/calibrate.py --fit).
+
 Output: OUT/pop909-NNN-kR-rJ.flac (song NNN, key region R, render J) or OUT/pop909-NNN.mp3,
 labels.tsv (columns in labels.py) and a render log that makes reruns resume.
 
     render_training.py --set train --out data/train [--songs 161-700] [--count N] [--renders 2]
                        [--seconds 45] [--jobs 2] [--seed 3]
     render_training.py --set heldout --out data/heldout-pop909 [--songs 001-160] [--jobs 2]
+    render_training.py --set validation --out data/validation-pop909 [--jobs 2]
 """
 
 from __future__ import annotations
@@ -89,7 +97,7 @@ class Plan:
     """One file to render; every random choice is drawn from it in the worker."""
 
     file: str
-    set: str  # splits.TRAIN or splits.HELDOUT
+    set: str  # splits.TRAIN, splits.VALIDATION (whole validation songs) or splits.HELDOUT
     unit: Unit
     render: int
     transpose: int
@@ -166,7 +174,8 @@ def plan_training(songs: list[int], args) -> list[Plan]:
     return plans
 
 
-def plan_heldout(songs: list[int], args) -> list[Plan]:
+def plan_whole_songs(songs: list[int], split: str, args) -> list[Plan]:
+    """One full-song render of each song with a single key region, in a random transposition."""
     plans = []
     for song in songs:
         regions = splits.key_regions(song, args.dataset)
@@ -174,9 +183,9 @@ def plan_heldout(songs: list[int], args) -> list[Plan]:
             print(f"skip {song:03d}: {len(regions)} key regions", file=sys.stderr)
             continue
         start, end, key = regions[0]
-        k = random.Random(f"{args.seed}:heldout:{song}").randint(-5, 6)
+        k = random.Random(f"{args.seed}:{split}:{song}").randint(-5, 6)
         unit = Unit(song, 0, start, end, camelot.parse_key(key))
-        plans.append(Plan(f"pop909-{song:03d}.mp3", splits.HELDOUT, unit, 0, k, 0.0, args.seed, args.dataset, args.out))
+        plans.append(Plan(f"pop909-{song:03d}.mp3", split, unit, 0, k, 0.0, args.seed, args.dataset, args.out))
     return plans
 
 
@@ -254,8 +263,8 @@ def render(plan: Plan) -> dict:
 
     import pretty_midi
 
-    side = plan.set
-    train = side == splits.TRAIN
+    side = splits.TRAIN if plan.set == splits.VALIDATION else plan.set  # soundfonts and programs
+    train = plan.set == splits.TRAIN
     rng = random.Random(f"{plan.seed}:{plan.set}:{plan.unit.song}:{plan.unit.region}:{plan.render}")
     soundfont = rng.choice(splits.SOUNDFONTS[side])
     bass = rng.random() < 0.5
@@ -332,8 +341,8 @@ def render(plan: Plan) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=[splits.TRAIN, splits.HELDOUT], required=True,
-                        help="train: excerpts of songs 161-700; heldout: full songs of 001-160")
+    parser.add_argument("--set", choices=[splits.TRAIN, splits.VALIDATION, splits.HELDOUT], required=True,
+                        help="train: excerpts of songs 161-700; validation: its validation songs whole; heldout: full songs of 001-160")
     parser.add_argument("--out", type=Path, required=True, help="output folder (created)")
     parser.add_argument("--songs", help="song numbers, e.g. 161-200,305 (default: the whole side of the split)")
     parser.add_argument("--count", type=int, help="use only the first N songs")
@@ -350,7 +359,8 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the plan's counts per key and stop")
     args = parser.parse_args()
 
-    side_songs = splits.TRAIN_SONGS if args.set == splits.TRAIN else splits.HELDOUT_SONGS
+    side_songs = {splits.TRAIN: splits.TRAIN_SONGS, splits.VALIDATION: sorted(splits.validation_songs()),
+                  splits.HELDOUT: splits.HELDOUT_SONGS}[args.set]
     songs = pop.parse_songs(args.songs) if args.songs else list(side_songs)
     outside = [n for n in songs if n not in side_songs]
     if outside:
@@ -362,7 +372,7 @@ def main() -> int:
             parser.error("--seconds must be positive")
         plans = plan_training(songs, args)
     else:
-        plans = plan_heldout(songs, args)
+        plans = plan_whole_songs(songs, args.set, args)
 
     keys = Counter(p.unit.key.transposed(p.transpose) for p in plans)
     for minor in (False, True):

@@ -16,8 +16,9 @@ keyscan's `confidence` is softmax(logits / T)[key], T read from the weights' met
      bins of confidence; |accuracy − mean confidence| weighted by the bin's share) on each
      --heldout set (labelled renders never trained on) and on --real sets, where the
      --reference model's keys stand in for labels (so there it measures agreement, not
-     accuracy), and per confidence band how often the answer is right, the relative key,
-     or another error,
+     accuracy), and on all --heldout sets pooled, beside the ECE a perfectly calibrated
+     model would show on as few files by chance, and per confidence band how often the
+     answer is right, the relative key, or another error,
   4. with --write, stores T in the model file's metadata (`temperature`), keeping every
      tensor byte-identical.
 
@@ -41,6 +42,7 @@ import keynet  # noqa: E402
 from train_keynet import FeatureStore, load_teacher, predict, read_features_tsv  # noqa: E402
 
 BINS = 15
+RESAMPLES = 1000
 BANDS = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.0001)]
 
 
@@ -71,18 +73,28 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((lo + hi) / 2)
 
 
-def calibration(logits: np.ndarray, labels: np.ndarray, temperature: float) -> dict:
-    """ECE (15 bins), accuracy, mean confidence and the per-band table at `temperature`."""
-    p = softmax(logits, temperature)
-    guess = p.argmax(1)
-    confidence = p.max(1)
-    right = guess == labels
+def expected_calibration_error(confidence: np.ndarray, right: np.ndarray) -> float:
+    """Σ over 15 equal-width confidence bins of |accuracy − mean confidence| × the bin's share."""
     ece = 0.0
     edges = np.linspace(0, 1, BINS + 1)
     for lo, hi in zip(edges[:-1], edges[1:]):
         members = (confidence > lo) & (confidence <= hi)
         if members.any():
             ece += members.mean() * abs(right[members].mean() - confidence[members].mean())
+    return float(ece)
+
+
+def calibration(logits: np.ndarray, labels: np.ndarray, temperature: float) -> dict:
+    """ECE (15 bins), accuracy, mean confidence and the per-band table at `temperature`."""
+    p = softmax(logits, temperature)
+    guess = p.argmax(1)
+    confidence = p.max(1)
+    right = guess == labels
+    ece = expected_calibration_error(confidence, right)
+    # ECE on a few hundred files is never 0: what a perfectly calibrated model would show by
+    # chance at these confidences (each answer right with exactly its confidence), averaged.
+    rng = np.random.default_rng(0)
+    chance = [expected_calibration_error(confidence, rng.random(len(labels)) < confidence) for _ in range(RESAMPLES)]
     bands = []
     for lo, hi in BANDS:
         members = (confidence >= lo) & (confidence < hi)
@@ -94,7 +106,8 @@ def calibration(logits: np.ndarray, labels: np.ndarray, temperature: float) -> d
                       "correct": categories.count("correct") / n if n else None,
                       "relative": categories.count("relative") / n if n else None,
                       "other_errors": (n - categories.count("correct") - categories.count("relative")) / n if n else None})
-    return {"temperature": temperature, "files": len(labels), "ece": float(ece), "accuracy": float(right.mean()),
+    return {"temperature": temperature, "files": len(labels), "ece": float(ece),
+            "ece_if_calibrated": float(np.mean(chance)), "accuracy": float(right.mean()),
             "mean_confidence": float(confidence.mean()), "nll": nll(logits, labels, temperature), "bands": bands}
 
 
@@ -116,7 +129,9 @@ def fmt(value, spec=".3f") -> str:
 
 def table(name: str, before: dict, after: dict) -> str:
     lines = [f"**{name}** ({after['files']} files): ECE {before['ece']:.3f} at T = {before['temperature']:.3f} → "
-             f"**{after['ece']:.3f}** at T = {after['temperature']:.3f}; accuracy {after['accuracy']:.3f}, "
+             f"**{after['ece']:.3f}** at T = {after['temperature']:.3f} (a perfectly "
+             f"calibrated model would show {after['ece_if_calibrated']:.3f} on these files by chance); "
+             f"accuracy {after['accuracy']:.3f}, "
              f"mean confidence {before['mean_confidence']:.3f} → {after['mean_confidence']:.3f}", "",
              "| confidence | files | mean confidence | right | relative key | other error |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -162,12 +177,14 @@ def main() -> int:
                       "after": calibration(fit_logits, fit_labels, temperature)}, "sets": {}}
     print(f"fitted T = {temperature:.4f} on {len(fit_rows)} validation files "
           f"(NLL {report['fit']['before']['nll']:.4f} → {report['fit']['after']['nll']:.4f})\n")
-    groups = [(Path(t).parent.parent.name if Path(t).parent.name == "features" else Path(t).stem, t, True)
+    groups = [(Path(t).parent.parent.name if Path(t).parent.name == "features" else Path(t).stem, [t], True)
               for t in args.heldout]
-    groups += [(f"{Path(t).stem} (real; reference as label)", t, False) for t in args.real]
+    if len(args.heldout) > 1:
+        groups.append(("all held-out renders", args.heldout, True))
+    groups += [(f"{Path(t).stem} (real; reference as label)", [t], False) for t in args.real]
     reference = load_teacher(args.reference) if args.reference else None
-    for name, tsv, labeled in groups:
-        rows = load_rows([tsv], labeled)
+    for name, tsvs, labeled in groups:
+        rows = load_rows(tsvs, labeled)
         if not rows:
             continue
         logits = logits_of(model, rows)

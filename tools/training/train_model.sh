@@ -5,7 +5,8 @@
 # "all" arm of ablation.sh, for longer). Resumable: rerun the same command after a stop.
 #   1. train   data/runs/model-VERSION/ (best epoch by render-validation MIREX)
 #   2. export  OUT (default Weights/keyscan.safetensors), checked against the checkpoint
-#   3. calibrate the confidence temperature on the validation songs' rows and write it into OUT
+#   3. calibrate the confidence temperature on the validation rows (the renders' validation
+#      excerpts and data/validation-pop909's whole songs) and write it into OUT
 # Needs tools/data/make_training_data.sh and tools/data/make_real_audio.py done first.
 # Usage: tools/training/train_model.sh --version 2.0.0 [--epochs 20] [--out FILE] [--threads 1]
 set -euo pipefail
@@ -30,7 +31,7 @@ done
 renders=("$data/train/features/features.tsv" "$data/train-mma/features/features.tsv")
 real_train="$data/real-audio/features/train.tsv"
 real_val="$data/real-audio/features/val.tsv"
-for f in "${renders[@]}" "$real_train" "$real_val" "$teacher"; do
+for f in "${renders[@]}" "$data/validation-pop909/features/features.tsv" "$real_train" "$real_val" "$teacher"; do
     [ -f "$f" ] || { echo "missing $f: run tools/data/make_training_data.sh and tools/data/make_real_audio.py" >&2; exit 66; }
 done
 
@@ -42,6 +43,6 @@ nice -n 10 "$python" "$repo/tools/training/train_keynet.py" train "${renders[@]}
     --unlabeled "$real_train" --teacher "$teacher" --teacher-weight 1.0 --teacher-temperature 2 --ssl-weight 1.0 \
     --real-val "$real_val" --reference "$teacher"
 "$python" "$repo/tools/training/train_keynet.py" export --run "$run" --out "$out" --version "$version"
-"$python" "$repo/tools/training/calibrate.py" --model "$out" --fit "${renders[@]}" \
+"$python" "$repo/tools/training/calibrate.py" --model "$out" --fit "${renders[@]}" "$data/validation-pop909/features/features.tsv" \
     --heldout "$data/heldout-pop909/features/features.tsv" "$data/heldout-mma/features/features.tsv" \
     --real "$real_val" --reference "$teacher" --write --json "$run/calibration.json"
