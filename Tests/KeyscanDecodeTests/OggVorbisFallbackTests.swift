@@ -55,10 +55,7 @@ struct VorbisCase: Sendable, CustomTestStringConvertible {
         #expect(decoder.source.sampleRate == vorbis.rate && decoder.source.channels == vorbis.tones.count)
         #expect(decoder.warnings == [Self.forcedWarning])
         // Both trim the encoder's delay and padding from the granule positions: same length.
-        #expect(samples.count == expected.count)
-        guard samples.count == expected.count else { return }
-        let difference = maximumDifference(samples, expected)
-        #expect(difference <= Self.tolerance, "largest difference \(difference)")
+        expectSameSamples(samples, expected)
     }
 
     /// What FFmpeg 5.1 refuses (see OggVorbisSniffer): the whole header set again before the
@@ -77,9 +74,7 @@ struct VorbisCase: Sendable, CustomTestStringConvertible {
         #expect(decoder.warnings == [Self.demuxerWarning])
         // libvorbisfile skips the copies: the same samples as from the original.
         #expect(samples == (try decodeAll(original, oggVorbis: .libvorbisfile)).samples)
-        let ffmpeg = try decodeAll(original).samples
-        #expect(samples.count == ffmpeg.count)
-        if samples.count == ffmpeg.count { #expect(maximumDifference(samples, ffmpeg) <= Self.tolerance) }
+        expectSameSamples(samples, try decodeAll(original).samples)
     }
 
     /// The comment's claims, which keep the fallback narrow: FFmpeg 5.1 reads a repeated
@@ -125,11 +120,7 @@ struct VorbisCase: Sendable, CustomTestStringConvertible {
         try removeRepeatedHeaders(path, to: repaired)
         let (ffmpeg, ffmpegDecoder) = try decodeAll(repaired)
         #expect(ffmpegDecoder.source.library == .ffmpeg && ffmpegDecoder.warnings.isEmpty)
-        #expect(ffmpeg.count == samples.count)
-        if ffmpeg.count == samples.count {
-            let difference = maximumDifference(samples, ffmpeg)
-            #expect(difference <= Self.tolerance, "largest difference \(difference)")
-        }
+        expectSameSamples(samples, ffmpeg)
     }
 
     /// A damaged setup header: FFmpeg's demuxer and libvorbisfile both refuse the file, which
@@ -277,6 +268,15 @@ struct VorbisCase: Sendable, CustomTestStringConvertible {
             #expect(decoder.source.library == .ffmpeg, "\(name)")
             #expect(decoder.warnings.isEmpty, "\(name): \(decoder.warnings)")
         }
+    }
+
+    /// Expects the two decodes to have the same length and to differ by at most `tolerance`.
+    private func expectSameSamples(_ samples: [Float], _ expected: [Float],
+                                   sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(samples.count == expected.count, sourceLocation: sourceLocation)
+        guard samples.count == expected.count else { return }
+        let difference = maximumDifference(samples, expected)
+        #expect(difference <= Self.tolerance, "largest difference \(difference)", sourceLocation: sourceLocation)
     }
 
     /// Expects `decodeFailed` from both decoders, each naming its call.

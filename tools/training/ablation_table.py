@@ -34,23 +34,15 @@ TOOLS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TOOLS / "common"))
 sys.path.insert(0, str(TOOLS / "evaluation"))
 import key_metrics  # noqa: E402
-import keynet  # noqa: E402
 from evaluate import run_essentia  # noqa: E402
-from train_keynet import FeatureStore, load_teacher, predict, read_features_tsv  # noqa: E402
+from train_keynet import FeatureStore, load_checkpoint, load_teacher, predict, read_features_tsv  # noqa: E402
 
 
 def load_run(run: Path):
     """A run folder's best.pt (its model and logged record), or a model file (no record)."""
-    import torch
-
     if run.is_file():
         return load_teacher(str(run)), {"epoch": None, "val_mirex": None}
-
-    checkpoint = torch.load(run / "best.pt", map_location="cpu", weights_only=False)
-    model = keynet.KeyNet(nf=checkpoint["config"]["nf"])
-    model.load_state_dict(checkpoint["model"])
-    model.eval()
-    record = checkpoint.get("record") or checkpoint["state"]["history"][-1]
+    model, _, record = load_checkpoint(run / "best.pt")
     return model, record
 
 

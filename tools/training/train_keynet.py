@@ -706,6 +706,22 @@ def fmt(value, spec=".4f") -> str:
 # export
 
 
+def load_checkpoint(path: Path):
+    """An eval-mode KeyNet from a training checkpoint (best.pt or last.pt), the checkpoint, and
+    the record of the epoch it holds."""
+    import torch
+
+    import keynet
+
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise SystemExit(f"train_keynet: {path} is not a {CHECKPOINT_FORMAT} checkpoint")
+    model = keynet.KeyNet(nf=checkpoint["config"]["nf"])
+    model.load_state_dict(checkpoint["model"])
+    model.eval()
+    return model, checkpoint, checkpoint.get("record") or checkpoint["state"]["history"][-1]
+
+
 def export(run: Path | None, checkpoint_path: Path | None, out: Path, name: str, version: str,
            description: str | None, max_mb: float) -> dict[str, str]:
     """Write the checkpoint's model as keyscan safetensors; returns the metadata written."""
@@ -713,15 +729,8 @@ def export(run: Path | None, checkpoint_path: Path | None, out: Path, name: str,
 
     import keynet
 
-    checkpoint_path = checkpoint_path or run / "best.pt"
-    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
-    if checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise SystemExit(f"train_keynet: {checkpoint_path} is not a {CHECKPOINT_FORMAT} checkpoint")
+    model, checkpoint, record = load_checkpoint(checkpoint_path or run / "best.pt")
     config, data = checkpoint["config"], checkpoint["data"]
-    record = checkpoint.get("record") or checkpoint["state"]["history"][-1]
-    model = keynet.KeyNet(nf=config["nf"])
-    model.load_state_dict(checkpoint["model"])
-    model.eval()
     hours = data["train"]["hours"] + data["val"]["hours"]
     unlabeled = data.get("unlabeled")
     if description is None:
