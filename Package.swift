@@ -42,29 +42,29 @@ let package = Package(
         // its C++ API, used only by KeyscanTags.
         .target(name: "CTagLib", dependencies: ["TagLibSystem"]),
 
-        // decode → cqt → model → report, one module per stage.
+        // decode → cqt → model → results, one module per stage.
         .target(name: "KeyscanDecode", dependencies: ["CFFmpeg", "CVorbisFile"]),
         .target(name: "KeyscanCQT", dependencies: ["CSoxr", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanModel", dependencies: ["KeyscanCQT", "COpenBLAS"], swiftSettings: alwaysOptimized),
-        .target(name: "KeyscanReport"),
+        .target(name: "KeyscanResults"),
         // Writing the key into the file's own tag, after analysis.
         .target(name: "KeyscanTags", dependencies: ["CTagLib", "KeyscanDecode"]),
-        .target(name: "Keyscan", dependencies: ["KeyscanDecode", "KeyscanCQT", "KeyscanModel", "KeyscanReport"]),
+        .target(name: "Keyscan", dependencies: ["KeyscanDecode", "KeyscanCQT", "KeyscanModel", "KeyscanResults"]),
 
         // Library-scale use: the result cache and the openkeyscan-compatible server.
-        .target(name: "KeyscanCache", dependencies: ["KeyscanReport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "KeyscanServe", dependencies: ["KeyscanReport"]),
+        .target(name: "KeyscanCache", dependencies: ["KeyscanResults", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "KeyscanServe", dependencies: ["KeyscanResults"]),
 
         .executableTarget(
             name: "KeyscanCLI",
-            dependencies: ["Keyscan", "KeyscanDecode", "KeyscanCQT", "KeyscanReport", "KeyscanCache", "KeyscanServe", "KeyscanTags",
+            dependencies: ["Keyscan", "KeyscanDecode", "KeyscanCQT", "KeyscanResults", "KeyscanCache", "KeyscanServe", "KeyscanTags",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "KeyscanTestSupport", path: "Tests/KeyscanTestSupport"),
         .testTarget(name: "KeyscanDecodeTests", dependencies: ["KeyscanDecode", "KeyscanTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanModelTests", dependencies: ["KeyscanModel"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KeyscanReportTests", dependencies: ["KeyscanReport"]),
+        .testTarget(name: "KeyscanResultsTests", dependencies: ["KeyscanResults"]),
         .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
         .testTarget(name: "KeyscanTests", dependencies: ["Keyscan", "KeyscanTestSupport"]),

@@ -2,7 +2,7 @@ import Foundation
 import KeyscanCQT
 import KeyscanDecode
 import KeyscanModel
-import KeyscanReport
+import KeyscanResults
 
 /// The whole pipeline for one file: decode → constant-Q transform → KeyNet → key.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import KeyscanReport
+import KeyscanResults
 
 /// The key timeline: the network's key evidence along the track, decoded into segments.
 ///

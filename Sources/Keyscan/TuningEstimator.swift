@@ -1,6 +1,6 @@
 import Foundation
 import KeyscanCQT
-import KeyscanReport
+import KeyscanResults
 
 /// A track's tuning, in cents from A4 = 440 Hz, measured on the spectrogram the network
 /// sees, frame by frame as it streams (what `librosa.estimate_tuning` does with its own

@@ -3,7 +3,7 @@ import Foundation
 import Keyscan
 import KeyscanDecode
 import KeyscanModel
-import KeyscanReport
+import KeyscanResults
 
 extension ResultFormat: ExpressibleByArgument {}
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Keyscan
 import KeyscanCQT
-import KeyscanReport
+import KeyscanResults
 
 /// `keyscan features`: the model's input for each file, as NumPy arrays. The training
 /// tools call it, so a model learns from exactly what `analyze` will show it.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KeyscanReport
+import KeyscanResults
 import KeyscanTags
 
 /// `--write-tags`: writes each analyzed file's key into its tag and says what happened.

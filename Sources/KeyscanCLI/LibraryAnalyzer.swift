@@ -1,6 +1,6 @@
 import Keyscan
 import KeyscanCache
-import KeyscanReport
+import KeyscanResults
 
 /// One file's result: from the cache while the file and model are unchanged, else analyzed
 /// and then stored; then, with `--write-tags`, its key written into the file.

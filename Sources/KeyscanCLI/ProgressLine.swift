@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import KeyscanReport
+import KeyscanResults
 
 /// The live status line `analyze` keeps on stderr while it works, when stderr is a terminal:
 ///

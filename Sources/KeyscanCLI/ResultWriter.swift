@@ -1,5 +1,5 @@
 import Foundation
-import KeyscanReport
+import KeyscanResults
 
 /// Writes results to stdout in the chosen format.
 ///

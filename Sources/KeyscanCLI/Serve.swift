@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Keyscan
-import KeyscanReport
+import KeyscanResults
 import KeyscanServe
 
 /// `keyscan serve`: openkeyscan-analyzer's NDJSON server, so its clients can switch by

@@ -1,4 +1,4 @@
-import KeyscanReport
+import KeyscanResults
 import Synchronization
 
 /// The cache as `analyze` and `serve` use it: it never fails a run. A cache that cannot be

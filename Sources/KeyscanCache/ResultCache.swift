@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import KeyscanReport
+import KeyscanResults
 
 /// Results already computed, in an SQLite file several keyscan processes can share.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import KeyscanReport
+import KeyscanResults
 
 /// An analysis outcome as the cache stores it: JSON text with the full probability vector,
 /// so a cached result prints exactly what the fresh analysis printed.

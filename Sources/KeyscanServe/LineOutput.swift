@@ -1,5 +1,5 @@
 import Glibc
-import KeyscanReport
+import KeyscanResults
 import Synchronization
 
 /// Writes whole JSON lines to a file descriptor (stdout), one writer at a time.

@@ -1,5 +1,5 @@
 import Foundation
-import KeyscanReport
+import KeyscanResults
 import Synchronization
 
 /// Runs analysis requests on worker threads and keeps openkeyscan's generation rules.

@@ -1,4 +1,4 @@
-import KeyscanReport
+import KeyscanResults
 
 /// What `keyscan serve` writes to stdout, one JSON object per line.
 ///

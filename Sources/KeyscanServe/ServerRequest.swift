@@ -1,5 +1,5 @@
 import Foundation
-import KeyscanReport
+import KeyscanResults
 
 /// How a client names a request; echoed back unchanged in the reply.
 public enum RequestID: Hashable, Sendable, CustomStringConvertible {

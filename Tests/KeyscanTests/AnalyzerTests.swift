@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Keyscan
-import KeyscanReport
+import KeyscanResults
 
 /// One file through the whole pipeline, with the tiny test model (wrong keys, right shapes).
 @Suite struct AnalyzerTests {

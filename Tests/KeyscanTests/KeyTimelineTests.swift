@@ -1,5 +1,5 @@
 import Foundation
-import KeyscanReport
+import KeyscanResults
 import Testing
 @testable import Keyscan
 

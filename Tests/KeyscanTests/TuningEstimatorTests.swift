@@ -1,6 +1,6 @@
 import Foundation
 import KeyscanCQT
-import KeyscanReport
+import KeyscanResults
 import Testing
 @testable import Keyscan
 

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import KeyscanReport
+import KeyscanResults
 import KeyscanServe
 
 // Arbitrary bytes as one line of `keyscan serve`'s input → `ServerRequest.parse`, as the

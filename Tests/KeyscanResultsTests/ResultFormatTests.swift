@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import KeyscanReport
+@testable import KeyscanResults
 
 @Suite struct ResultFormatTests {
     let ok: AnalysisResult = {
