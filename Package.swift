@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
         .testTarget(name: "KeyscanTests", dependencies: ["Keyscan", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags", "KeyscanTestSupport"]),
-        .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI", "KeyscanTestSupport"]),
+        .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI", "Keyscan", "KeyscanTestSupport"]),
     ]
 )

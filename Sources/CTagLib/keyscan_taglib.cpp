@@ -9,6 +9,7 @@
 #include <taglib/apefile.h>
 #include <taglib/asffile.h>
 #include <taglib/fileref.h>
+#include <taglib/taglib.h>
 #include <taglib/flacfile.h>
 #include <taglib/id3v2framefactory.h>
 #include <taglib/id3v2header.h>
@@ -314,6 +315,12 @@ keyscan_tag_status keyscan_tag_save(keyscan_tag_file *file) {
 
 void keyscan_tag_free_string(char *string) {
     free(string);
+}
+
+const char *keyscan_taglib_version(void) {
+#define KEYSCAN_STRINGIFY2(x) #x
+#define KEYSCAN_STRINGIFY(x) KEYSCAN_STRINGIFY2(x)
+    return KEYSCAN_STRINGIFY(TAGLIB_MAJOR_VERSION) "." KEYSCAN_STRINGIFY(TAGLIB_MINOR_VERSION) "." KEYSCAN_STRINGIFY(TAGLIB_PATCH_VERSION);
 }
 
 }  // extern "C"

@@ -1,24 +1,26 @@
 import ArgumentParser
 import Foundation
+import Keyscan
 
 @main
 struct KeyscanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyscan",
         abstract: "Detects the musical key of audio files (Camelot, Open Key and standard names).",
-        version: version,
+        version: KeyscanVersion.current,
         subcommands: [Analyze.self, Serve.self, Features.self],
         // openkeyscan-analyzer's clients start it with only server options (`-w 1`).
         defaultSubcommand: Serve.self)
-
-    /// keyscan's version, as `--version` prints it and `serve`'s ready message sends it.
-    static let version = "0.1.0"
 
     /// Exit codes: 0 every file analyzed, 1 some failed, 2 the command line or set-up was wrong.
     static func main() {
         // Bare `keyscan` typed at a terminal wants help, not a server waiting for JSON.
         if CommandLine.arguments.count == 1 && isatty(STDIN_FILENO) == 1 {
             print(helpMessage())
+            Foundation.exit(0)
+        }
+        if let verbose = VersionReport.requested(by: Array(CommandLine.arguments.dropFirst())) {
+            print(VersionReport.lines(verbose: verbose).joined(separator: "\n"))
             Foundation.exit(0)
         }
         do {

@@ -70,7 +70,7 @@ struct Serve: ParsableCommand {
         })
         Stderr.write("keyscan serve: model \(analyzer.modelPath), \(workers) worker\(workers == 1 ? "" : "s"), "
                      + (library.cache.isEnabled ? "cache on" : "no cache"))
-        output.send(ServerReply.ready(version: KeyscanCommand.version, model: analyzer.identity))
+        output.send(ServerReply.ready(version: KeyscanVersion.current, model: analyzer.identity))
         let heartbeat = Heartbeat(every: heartbeatInterval, output: output)
 
         var input = LineReader()

@@ -1,5 +1,8 @@
 import CSoxr
 
+/// libsoxr as loaded at run time (`soxr_version`), e.g. "libsoxr-0.1.3".
+public var soxrLibraryVersion: String { String(cString: soxr_version()) }
+
 /// Streaming 2:1 downsampler: libsoxr with its default HQ recipe, the resampler behind
 /// librosa's `resample(res_type="soxr_hq")`, so lower octaves see librosa's signal.
 ///

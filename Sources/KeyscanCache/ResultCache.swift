@@ -21,6 +21,12 @@ public final class ResultCache: Sendable {
         return base + "/keyscan/results.sqlite"
     }
 
+    /// SQLite as loaded at run time, e.g. "3.40.1".
+    public static var sqliteVersion: String {
+        let number = Int(Database.sqliteLibVersionNumber)  // major·1000000 + minor·1000 + patch
+        return "\(number / 1_000_000).\(number / 1000 % 1000).\(number % 1000)"
+    }
+
     /// How long a write waits for another process's write to finish.
     static let busyTimeout: TimeInterval = 10
 

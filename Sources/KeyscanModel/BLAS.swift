@@ -10,6 +10,14 @@ public func setBLASThreadCount(_ count: Int) {
     openblas_set_num_threads(Int32(clamping: max(1, count)))
 }
 
+/// OpenBLAS as loaded at run time: its build configuration (version, DYNAMIC_ARCH…) and the
+/// kernel set it chose for this processor.
+public var blasLibraryDescription: String {
+    let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS (unknown version)"
+    let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    return "\(config) (kernels: \(core))"
+}
+
 /// The number of threads OpenBLAS currently uses per call.
 public func blasThreadCount() -> Int {
     Int(openblas_get_num_threads())

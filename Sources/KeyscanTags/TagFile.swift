@@ -1,5 +1,8 @@
 import CTagLib
 
+/// TagLib's version, from the headers keyscan was built with (e.g. "1.13.0").
+public var taglibVersion: String { String(cString: keyscan_taglib_version()) }
+
 /// Owns one file opened by TagLib (through CTagLib); closed in deinit.
 ///
 /// Read-only handles never write; a writable one writes only on `save()`.

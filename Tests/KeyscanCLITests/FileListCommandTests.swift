@@ -1,4 +1,5 @@
 import Foundation
+import Keyscan
 import Testing
 
 /// `keyscan analyze --files-from` and `--skip-done`: manifests of paths in, results
@@ -135,7 +136,7 @@ import Testing
         #expect(piped.status == 0, "end of input ends the server: \(piped.stderr)")
         let ready = Self.lines(piped.stdout).first
         #expect(ready?["type"] as? String == "ready")
-        #expect(ready?["version"] as? String == "0.1.0")
+        #expect(ready?["version"] as? String == KeyscanVersion.current)
         #expect((ready?["model"] as? String)?.hasPrefix("keyscan-pipeline-") == true, "\(piped.stdout)")
         let withOptions = try KeyscanRun.run(["-w", "1", "-m", model, "--cpus", "1"])
         #expect(withOptions.status == 0)

@@ -71,6 +71,10 @@ keyscan_tag_status keyscan_tag_save(keyscan_tag_file *file);
 
 void keyscan_tag_free_string(char *string);
 
+/// TagLib's version as "major.minor.patch", from the headers keyscan was built with (TagLib
+/// 1.13 has no run-time version call; its soname, libtag.so.1, keeps the ABI). A static string.
+const char *keyscan_taglib_version(void);
+
 #ifdef __cplusplus
 }
 #endif
