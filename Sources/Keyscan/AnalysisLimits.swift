@@ -22,7 +22,7 @@ public struct AnalysisLimits: Sendable, Equatable {
     }
 
     /// 60 s + 0.25 s per audio second. keyscan normally runs about 700× realtime per core
-    /// (README, Benchmarks), so a 4-minute track that would time out after 120 s must be
+    /// (docs/benchmarks.md), so a 4-minute track that would time out after 120 s must be
     /// running some 350× slower than usual: far more than a busy machine (--jobs well
     /// above the core count) or a slow network share costs, so only a stuck file ever
     /// reaches it. The 60 s cover opening and probing over a slow mount and the network

@@ -26,12 +26,13 @@ public struct KeyTimeline: Sendable, Equatable {
     /// The cost of a key change, in nats of column log-probability.
     public var switchPenalty: Double
 
-    /// The default minimum segment. On held-out POP909 songs (README.md, Key timeline and
-    /// tuning; tools/evaluation/timeline.py) 8, 16 and 32 s scored alike, the penalty
+    /// The default minimum segment. On held-out POP909 songs (docs/timeline-and-tuning.md;
+    /// tools/evaluation/timeline.py) 8, 16 and 32 s scored alike, the penalty
     /// deciding; 16 s keeps a chorus-long key area and drops a passing one.
     public static let defaultResolution = 16.0
     /// The default key-change cost: the lowest of 12–192 nats that kept the single-key
-    /// songs in one segment, where lower ones find more of the real changes (README.md).
+    /// songs in one segment, where lower ones find more of the real changes
+    /// (docs/timeline-and-tuning.md).
     /// Each column's log-probabilities are those of ~13 s of overlapping audio, so
     /// neighbouring columns are far from independent, hence a cost this high.
     public static let defaultSwitchPenalty = 64.0

@@ -33,6 +33,6 @@ public enum ModelLocator {
         no model found: keyscan looks for Weights/\(fileName) beside or above the keyscan \
         executable, then ../share/keyscan/\(fileName). Pass one with --model PATH, or set \
         KEYSCAN_MODEL. A KeyNet checkpoint from PyTorch converts with \
-        `tools/training/convert_keynet.py IN.pt OUT.safetensors` (see README.md, "Weights").
+        `tools/training/convert_keynet.py IN.pt OUT.safetensors` (see docs/weights-and-tools.md).
         """
 }

@@ -16,7 +16,7 @@ struct Serve: ParsableCommand {
             {"id": "1", "status": "error", "error": "…", …}, in any order; {"type": "reset"} \
             abandons all earlier requests. {"type":"heartbeat"} every 30 s. End of input \
             finishes the pending requests, then exits 0. Also started by running keyscan \
-            with only these options, as openkeyscan-analyzer is. See README.md.
+            with only these options, as openkeyscan-analyzer is. See docs/serve.md.
             """)
 
     @Option(name: [.customShort("m"), .customLong("model_path"), .customLong("model")],

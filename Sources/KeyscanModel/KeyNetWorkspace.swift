@@ -11,7 +11,7 @@ public final class KeyNetWorkspace {
     /// The default tile: 256 input frames (≈ 51 s at 5 frames/s, 32 output columns).
     /// With the 32-frame halo each side, 25 % of frames are computed twice; in exchange the
     /// buffers for the nf = 20 model take about 6.4 MB instead of 10.7 MB at 512 frames,
-    /// which keeps a whole batch under 100 MB (measured: README.md, Benchmarks).
+    /// which keeps a whole batch under 100 MB (measured: docs/benchmarks.md).
     public static let defaultTileFrames = 256
     /// Upper bound for the im2col buffer, in floats: 1 MiB, one core's L2 on this Zen 4,
     /// so sgemm reads a band that im2col just wrote from cache (4 MiB bands made conv2

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value whose object keys keep the order they were written in, so every result
-/// reads path, status, key, … as the README documents.
+/// reads path, status, key, … as docs/json.md documents.
 public indirect enum JSONValue: Sendable, Equatable {
     case string(String)
     case number(Double, decimals: Int)

@@ -18,7 +18,7 @@ public struct KeySegment: Sendable, Equatable {
         self.confidence = confidence
     }
 
-    /// The segment as README.md's `segments` entries show it.
+    /// The segment as docs/json.md's `segments` entries show it.
     public var json: JSONValue {
         .object([("start_s", .number(start, decimals: 2)), ("end_s", .number(end, decimals: 2)),
                  ("key", .string(key.name)), ("camelot", .string(key.camelot)), ("openkey", .string(key.openKey)),

@@ -37,7 +37,7 @@ public enum ResultFormat: String, Sendable, CaseIterable {
 }
 
 extension AnalysisResult {
-    /// The JSON object documented in README.md.
+    /// The JSON object documented in docs/json.md.
     public var json: JSONValue {
         var fields: [(String, JSONValue)] = [("path", .string(path))]
         switch outcome {
@@ -112,7 +112,7 @@ extension AnalysisResult {
 }
 
 extension KeyEstimate {
-    /// The keys after the winner, as the `alternatives` array of README.md's schema.
+    /// The keys after the winner, as the `alternatives` array of docs/json.md's schema.
     public var alternativesJSON: JSONValue {
         .array(ranked.dropFirst().prefix(ResultFormat.alternativeCount).map { alt in
             .object([("key", .string(alt.key.name)), ("camelot", .string(alt.key.camelot)),

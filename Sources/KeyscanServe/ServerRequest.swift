@@ -28,7 +28,7 @@ public enum ServerRequest: Equatable, Sendable {
     /// `{"type": "reset"}`: abandon all earlier work and start a new generation.
     case reset
 
-    /// Parses one line of the NDJSON protocol (README.md, "keyscan serve").
+    /// Parses one line of the NDJSON protocol (docs/serve.md).
     public static func parse(_ line: String) -> Result<ServerRequest, RequestError> {
         let fields: RawRequest
         do {

@@ -29,7 +29,7 @@ final class TemporaryCopy {
     /// Gives the copy the original's owner (when allowed) and mode, and flushes it to disk.
     func finish(mode: mode_t, owner: uid_t, group: gid_t) throws(TagError) {
         // chown first: it clears set-user-ID bits that chmod then restores. Only root may
-        // give a file away; anyone else's copy keeps their own user (README: "Tags").
+        // give a file away; anyone else's copy keeps their own user (docs/tags.md, "Safety").
         if fchown(descriptor, owner, group) != 0 && errno != EPERM {
             throw Self.failure("fchown", path, reportedAs)
         }

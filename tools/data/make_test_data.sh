@@ -6,7 +6,7 @@
 #   data/bench/       20 songs of 3-6 minutes (songs 101-200, MIDI 190-345 s), 192 kb/s MP3
 #   data/bench-long/one-60min.mp3   the bench renders concatenated and cut at 60:00, 192 kb/s
 #   data/bench-long/two-hours.mp3   with --two-hours only: the bench renders twice over, cut
-#                     at 2:00:00, 192 kb/s (the peak-memory check in README.md, Benchmarks)
+#                     at 2:00:00, 192 kb/s (the peak-memory check in docs/benchmarks.md)
 # Usage: tools/data/make_test_data.sh [--jobs N] [--two-hours]   (default 2 jobs, run under nice)
 set -euo pipefail
 

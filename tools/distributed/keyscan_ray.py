@@ -61,7 +61,7 @@ TEST_KILL_VARIABLE = "KEYSCAN_RAY_TEST_KILL_DIR"
 
 
 class KeyscanServer:
-    """One `keyscan serve -w 1 --cpus 1` child, driven through its NDJSON protocol (README.md)."""
+    """One `keyscan serve -w 1 --cpus 1` child, driven through its NDJSON protocol (docs/serve.md)."""
 
     # keyscan sends a heartbeat every 30 s, even while a file is being analyzed: this much
     # silence means the process is stuck, and it is killed and restarted.
@@ -181,7 +181,7 @@ class KeyscanServer:
         return [rows[index] for index in range(len(paths))]
 
     def row(self, path, reply):
-        """A Parquet row from a serve reply (README.md: the protocol's success and error lines)."""
+        """A Parquet row from a serve reply (docs/serve.md: the protocol's success and error lines)."""
         base = dict.fromkeys(COLUMNS)
         base.update(path=path, keyscan_version=self.version, model=self.model)
         if reply.get("status") == "success":

@@ -46,7 +46,7 @@ fi
 mkdir -p "$work/seeds"
 
 # -timeout: a valid short input takes milliseconds, so 10 s is a hang.
-# -rss_limit_mb / -malloc_limit_mb: keyscan's memory is bounded (see README), so 2 GB is a bug.
+# -rss_limit_mb / -malloc_limit_mb: keyscan's memory is bounded (see docs/benchmarks.md), so 2 GB is a bug.
 flags=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1
        -artifact_prefix="$work/artifacts/")
 [ -f "$source_dir/fuzz.dict" ] && flags+=(-dict="$source_dir/fuzz.dict")
