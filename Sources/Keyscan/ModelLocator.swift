@@ -8,7 +8,7 @@ public enum ModelLocator {
     /// executable's folder or any folder above it (a checkout running `.build/release/keyscan`);
     /// `../share/keyscan/keyscan.safetensors` beside the executable (an installed copy).
     public static func candidates(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                  executable: URL = URL(fileURLWithPath: CommandLine.arguments[0])) -> [String] {
+                                  executable: URL = runningExecutable) -> [String] {
         var list: [String] = []
         if let explicit = environment["KEYSCAN_MODEL"], !explicit.isEmpty { list.append(explicit) }
         var folder = executable.resolvingSymlinksInPath().deletingLastPathComponent().standardizedFileURL
@@ -21,6 +21,12 @@ public enum ModelLocator {
         let bin = executable.resolvingSymlinksInPath().deletingLastPathComponent()
         list.append(bin.deletingLastPathComponent().appendingPathComponent("share/keyscan/\(fileName)").standardizedFileURL.path)
         return list
+    }
+
+    /// The running executable's file. Not `argv[0]`: a command found on PATH is started as
+    /// plain `keyscan`, which names no folder (Foundation reads /proc/self/exe on Linux).
+    public static var runningExecutable: URL {
+        Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
     }
 
     /// The first candidate that exists, or nil.

@@ -7,6 +7,20 @@ struct KeyscanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyscan",
         abstract: "Detects the musical key of audio files (Camelot, Open Key and standard names).",
+        discussion: """
+            keyscan analyze prints each file's key as JSON, JSON lines or CSV, with a key \
+            timeline and the track's tuning; keyscan serve answers openkeyscan-analyzer's NDJSON \
+            protocol on stdin and stdout (and is what a bare keyscan starts when stdin is not a \
+            terminal); keyscan features writes the network's input for training tools. \
+            The model is --model PATH, else $KEYSCAN_MODEL, else Weights/keyscan.safetensors \
+            beside or above the executable, else ../share/keyscan/keyscan.safetensors beside it \
+            (/usr/share/keyscan/keyscan.safetensors when installed from the package). Results \
+            are cached in $XDG_CACHE_HOME/keyscan/results.sqlite (default \
+            ~/.cache/keyscan/results.sqlite). PROFILE_PERFORMANCE=1 prints per-stage timings on \
+            stderr. keyscan --version --verbose also names the model and the libraries in use. \
+            Exit status: 0 when every file was analyzed, 1 when some failed, 2 for a usage or \
+            set-up error.
+            """,
         version: KeyscanVersion.current,
         subcommands: [Analyze.self, Serve.self, Features.self],
         // openkeyscan-analyzer's clients start it with only server options (`-w 1`).

@@ -50,3 +50,27 @@ import Testing
         #expect(run.status == 2, "\(run.stdout)")
     }
 }
+
+/// The default model is found from the executable's own file, however it was started.
+@Suite struct DefaultModelTests {
+    @Test func foundWhenStartedByNameFromPATHInAnotherFolder() throws {
+        let elsewhere = try TemporaryFolder()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // `exec keyscan`: argv[0] is the bare name, as when a user types it.
+        process.arguments = ["-c", "cd '\(elsewhere.url.path)' && exec keyscan --version --verbose"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["KEYSCAN_MODEL"] = nil
+        environment["PATH"] = KeyscanRun.executable.deletingLastPathComponent().path + ":/usr/bin:/bin"
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        #expect(text.contains("model: 2.") && text.contains("Weights/keyscan.safetensors"), "\(text)")
+        #expect(text.contains(repository.path), "the checkout's Weights, found above .build/: \(text)")
+    }
+}
