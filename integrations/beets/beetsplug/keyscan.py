@@ -154,13 +154,16 @@ class KeyscanPlugin(BeetsPlugin):
             raise ui.UserError(f"keyscan: {exc}") from None
 
     def imported(self, session: ImportSession, task: ImportTask) -> None:
-        # Not written here: the importer writes the items' tags after its
-        # plugin stages when `import.write` is on. A missing keyscan is
-        # logged rather than raised so that the import itself goes on.
+        # With `import.write` on, the importer writes the tags of the items
+        # it applied metadata to after its plugin stages, so they are only
+        # written here for an as-is import (-A), which the importer leaves
+        # alone. A missing keyscan is logged rather than raised so that the
+        # import itself goes on.
+        write = session.config["write"].get(bool) and not task.apply
         try:
             self.find_keys(
                 task.imported_items(),
-                write=False,
+                write=write,
                 overwrite=self.config["overwrite"].get(bool),
             )
         except KeyscanError as exc:
