@@ -74,6 +74,10 @@ class KeyResult:
         return standard_short(self.key)
 
 
+def _items(count: int) -> str:
+    return "item" if count == 1 else "items"
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"expected a non-empty string, got {value!r}")
@@ -142,9 +146,7 @@ class KeyscanPlugin(BeetsPlugin):
         cmd.func = self.command
         return [cmd]
 
-    def command(
-        self, lib: Library, opts: optparse.Values, args: list[str]
-    ) -> None:
+    def command(self, lib: Library, opts: optparse.Values, args: list[str]) -> None:
         overwrite = opts.force or self.config["overwrite"].get(bool)
         try:
             self.find_keys(
@@ -171,9 +173,7 @@ class KeyscanPlugin(BeetsPlugin):
 
     # --- the batch ----------------------------------------------------------
 
-    def find_keys(
-        self, items: Iterable[Item], write: bool, overwrite: bool
-    ) -> None:
+    def find_keys(self, items: Iterable[Item], write: bool, overwrite: bool) -> None:
         notation = self.config["notation"].as_choice(NOTATIONS)
         todo: list[Item] = []
         skipped = 0
@@ -184,13 +184,15 @@ class KeyscanPlugin(BeetsPlugin):
             else:
                 todo.append(item)
         if not todo:
-            self._log.info("nothing to analyze ({} items have a key)", skipped)
+            self._log.info("nothing to analyze, {} skipped (they have a key)", skipped)
             return
 
         command = self.keyscan_command()
         with tempfile.TemporaryDirectory(prefix="beets-keyscan-") as links:
             by_path = self._batch(todo, links)
-            self._log.info("analyzing {} items with {}", len(todo), command[0])
+            self._log.info(
+                "analyzing {} {} with {}", len(todo), _items(len(todo)), command[0]
+            )
             self._log.debug("running {}", " ".join(command))
             counts = self._run(command, by_path, notation, write)
 
@@ -266,7 +268,9 @@ class KeyscanPlugin(BeetsPlugin):
                 stderr=subprocess.PIPE,
             )
         except OSError as exc:
-            raise KeyscanError(f"cannot run keyscan: {command[0]}: {exc.strerror}") from None
+            raise KeyscanError(
+                f"cannot run keyscan: {command[0]}: {exc.strerror}"
+            ) from None
 
         # keyscan reads the list as the batch goes and writes as files finish:
         # feeding stdin from a thread of its own keeps a long list and a full
@@ -309,7 +313,9 @@ class KeyscanPlugin(BeetsPlugin):
         if status in (0, 1) and not unanswered:
             return counts
         for item in unanswered:
-            self._log.error("no result from keyscan for {.filepath}; left unchanged", item)
+            self._log.error(
+                "no result from keyscan for {.filepath}; left unchanged", item
+            )
         how = (
             f"was killed by signal {-status}"
             if status < 0
@@ -367,7 +373,7 @@ class KeyscanPlugin(BeetsPlugin):
             error = result.get("error") or {}
             for item in items:
                 self._log.error(
-                    "keyscan failed on {.filepath}: {} ({}); left unchanged",
+                    "cannot analyze {.filepath}: {} ({}); left unchanged",
                     item,
                     error.get("message"),
                     error.get("code"),
