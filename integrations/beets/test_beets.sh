@@ -262,15 +262,35 @@ fi
 for bin in "" "$music/broken.mp3"; do
     configure standard yes no "$bin"
     status=0
-    PATH="$(dirname "$(command -v bash)"):/usr/bin:/bin" "$beet" keyscan > "$work/run8.log" 2>&1 || status=$?
+    # A PATH of one empty folder: no keyscan, even one installed system-wide.
+    mkdir -p "$work/empty"
+    PATH="$work/empty" "$beet" keyscan > "$work/run8.log" 2>&1 || status=$?
     what=${bin:+"bin: a file that is not executable"}
     what=${what:-"keyscan not on PATH"}
-    if [ "$status" -eq 1 ] && grep -q '^error: keyscan: cannot run keyscan' "$work/run8.log" && ! grep -q Traceback "$work/run8.log"; then
+    if [ "$status" -eq 1 ] && grep -q '^error: cannot run keyscan' "$work/run8.log" && ! grep -q Traceback "$work/run8.log"; then
         pass "$what: $(head -1 "$work/run8.log")"
     else
         fail "$what: status $status: $(cat "$work/run8.log")"
     fi
 done
+
+# A keyscan that stops before answering anything (as on an unreadable model): one error
+# that quotes what it said.
+cat > "$work/dying/refusing" <<'EOF'
+#!/bin/sh
+echo "keyscan: cannot read the model: no such file" >&2
+exit 2
+EOF
+chmod +x "$work/dying/refusing"
+configure standard yes no "$work/dying/refusing"
+status=0
+"$beet" keyscan > "$work/run8.log" 2>&1 || status=$?
+if [ "$status" -eq 1 ] && ! grep -q Traceback "$work/run8.log" && [ "$(wc -l < "$work/run8.log")" -le 2 ] \
+    && grep -q '^error: keyscan exited with status 2 before answering any item: keyscan: cannot read the model' "$work/run8.log"; then
+    pass "keyscan exiting with status 2: $(grep '^error' "$work/run8.log")"
+else
+    fail "keyscan exiting with status 2: status $status: $(cat "$work/run8.log")"
+fi
 
 # --- 9. auto: analyzed on import, one keyscan run for the import -----------------------
 rm -rf "$music" "$BEETSDIR/library.db"

@@ -153,7 +153,7 @@ class KeyscanPlugin(BeetsPlugin):
                 lib.items(args), write=ui.should_write(opts.write), overwrite=overwrite
             )
         except KeyscanError as exc:
-            raise ui.UserError(f"keyscan: {exc}") from None
+            raise ui.UserError(str(exc)) from None
 
     def imported(self, session: ImportSession, task: ImportTask) -> None:
         # With `import.write` on, the importer writes the tags of the items
@@ -312,19 +312,23 @@ class KeyscanPlugin(BeetsPlugin):
         unanswered = [item for group in by_path.values() for item in group]
         if status in (0, 1) and not unanswered:
             return counts
-        for item in unanswered:
-            self._log.error(
-                "no result from keyscan for {.filepath}; left unchanged", item
-            )
         how = (
             f"was killed by signal {-status}"
             if status < 0
             else f"exited with status {status}"
         )
         tail = "; ".join(stderr[-STDERR_TAIL:])
+        tail = f": {tail}" if tail else ""
+        if len(unanswered) == total:
+            # Nothing came back (a usage error, a model it cannot read): one
+            # message says it better than a line per item.
+            raise KeyscanError(f"keyscan {how} before answering any item{tail}")
+        for item in unanswered:
+            self._log.error(
+                "no result from keyscan for {.filepath}; left unchanged", item
+            )
         raise KeyscanError(
-            f"keyscan {how} with {len(unanswered)} of {total} items unanswered"
-            f"{': ' + tail if tail else ''}"
+            f"keyscan {how} with {len(unanswered)} of {total} items unanswered{tail}"
         )
 
     def _take(
@@ -349,12 +353,17 @@ class KeyscanPlugin(BeetsPlugin):
                 found = KeyResult.from_json(result)
                 value = found.notated(notation)
             except (KeyError, TypeError, ValueError) as exc:
-                self._log.error(
-                    "unexpected result for {}: {}; left unchanged", result["path"], exc
-                )
+                for item in items:
+                    self._log.error(
+                        "unexpected result for {.filepath}: {}; left unchanged",
+                        item,
+                        exc,
+                    )
                 counts["failed"] += len(items)
                 return
             for item in items:
+                for warning in result.get("warnings") or ():
+                    self._log.info("warning for {.filepath}: {}", item, warning)
                 self._store(item, found, value, write)
             counts["ok"] += len(items)
             if result.get("cached"):
