@@ -7,7 +7,7 @@
 #
 # Usage: integrations/beets/test_beets.sh KEYSCAN PYTHON
 #   KEYSCAN  the keyscan binary (e.g. .build/debug/keyscan)
-#   PYTHON   the python of a venv with beets (integrations/beets/requirements-test.txt);
+#   PYTHON   the python of a venv with beets and pytest (integrations/beets/requirements-test.txt);
 #            the plugin is pip-installed into it from integrations/beets
 # .ci/run runs it after swift test. Takes about 30 s (see docs/beets.md).
 set -euo pipefail
@@ -40,6 +40,14 @@ cp -r integrations/beets "$work/plugin-src"
 "$python" -m pip install -q --disable-pip-version-check "$work/plugin-src" \
     || abort "pip install of integrations/beets failed"
 [ -x "$beet" ] || abort "no beet beside $python"
+
+# --- the plugin's pure parts (tests/test_keyscan.py), against the installed plugin -------
+if "$python" -m pytest -q -p no:cacheprovider integrations/beets/tests > "$work/pytest.log" 2>&1; then
+    pass "pytest: $(tail -1 "$work/pytest.log")"
+else
+    cat "$work/pytest.log" >&2
+    fail "pytest integrations/beets/tests"
+fi
 
 # --- keyscan on PATH: the real one, wrapped to count runs and keep their output -----------
 runs="$work/runs"

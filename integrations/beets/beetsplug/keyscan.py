@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,30 @@ def standard_short(name: str) -> str:
     if mode not in ("major", "minor") or not tonic:
         raise ValueError(f"not a key name: {name!r}")
     return tonic + ("m" if mode == "minor" else "")
+
+
+def paths_to_send(items: Iterable[Item], links: str) -> dict[str, list[Item]]:
+    """The paths to give keyscan, each with the items its result is for.
+
+    keyscan prints each path back as it was given, but reports a file once,
+    under the first path naming it (same real path), so items that share a
+    real path are sent once. A path that is not UTF-8 cannot travel through
+    keyscan's JSON: such a file is given as a symlink with a plain name in
+    `links`.
+    """
+    by_real: dict[bytes, list[Item]] = {}
+    for item in items:
+        real = os.fsencode(os.path.realpath(util.syspath(item.path)))
+        by_real.setdefault(real, []).append(item)
+    by_path: dict[str, list[Item]] = {}
+    for real, group in by_real.items():
+        try:
+            path = real.decode("utf-8")
+        except UnicodeDecodeError:
+            path = os.path.join(links, str(len(by_path)))
+            os.symlink(real, path)
+        by_path[path] = group
+    return by_path
 
 
 class KeyscanPlugin(BeetsPlugin):
@@ -189,7 +213,7 @@ class KeyscanPlugin(BeetsPlugin):
 
         command = self.keyscan_command()
         with tempfile.TemporaryDirectory(prefix="beets-keyscan-") as links:
-            by_path = self._batch(todo, links)
+            by_path = paths_to_send(todo, links)
             self._log.info(
                 "analyzing {} {} with {}", len(todo), _items(len(todo)), command[0]
             )
@@ -228,29 +252,6 @@ class KeyscanPlugin(BeetsPlugin):
         if jobs > 0:
             command += ["--jobs", str(jobs)]
         return command
-
-    def _batch(self, items: Sequence[Item], links: str) -> dict[str, list[Item]]:
-        """The paths to send keyscan, each with the items it answers for.
-
-        keyscan prints each path back as it was given, but reports a file
-        once under the first path naming it (same real path), so items that
-        share a real path are sent once. A path that is not UTF-8 cannot
-        travel through keyscan's JSON: such a file is given as a symlink with
-        a plain name in `links`.
-        """
-        by_real: dict[bytes, list[Item]] = {}
-        for item in items:
-            real = os.fsencode(os.path.realpath(util.syspath(item.path)))
-            by_real.setdefault(real, []).append(item)
-        by_path: dict[str, list[Item]] = {}
-        for real, group in by_real.items():
-            try:
-                path = real.decode("utf-8")
-            except UnicodeDecodeError:
-                path = os.path.join(links, str(len(by_path)))
-                os.symlink(real, path)
-            by_path[path] = group
-        return by_path
 
     def _run(
         self,
