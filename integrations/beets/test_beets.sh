@@ -9,7 +9,7 @@
 #   KEYSCAN  the keyscan binary (e.g. .build/debug/keyscan)
 #   PYTHON   the python of a venv with beets and pytest (integrations/beets/requirements-test.txt);
 #            the plugin is pip-installed into it from integrations/beets
-# .ci/run runs it after swift test. Takes about 30 s (see docs/beets.md).
+# .ci/run runs it after swift test. Takes 12-28 s on a 2-core VM (docs/beets.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 keyscan="$(realpath "${1:?usage: $0 KEYSCAN PYTHON}")"
@@ -312,5 +312,18 @@ n=$(runs_count)
 [ "$(runs_count)" -eq $((n + 1)) ] && pass "auto: one keyscan run for the import" \
     || fail "auto: $(( $(runs_count) - n )) keyscan runs for one import"
 check_library "auto on import" standard
+
+# With keyscan missing, an import logs the error and goes on: the item comes in without a key.
+mkdir -p "$work/more"
+cp "$demo/a-minor.mp3" "$work/more/later.mp3"
+configure standard no yes "$work/empty/keyscan"
+status=0
+"$beet" import -A "$work/more" > "$work/import3.log" 2>&1 || status=$?
+if [ "$status" -eq 0 ] && grep -q "keyscan: cannot run keyscan: '$work/empty/keyscan' is not an executable file" "$work/import3.log" \
+    && ! grep -q Traceback "$work/import3.log" && [ "$("$beet" ls -f 'key=$initial_key' "path:$work/more")" = "key=" ]; then
+    pass "auto without keyscan: the import goes on, the error logged"
+else
+    fail "auto without keyscan: status $status: $(cat "$work/import3.log"); $("$beet" ls -f '$path $initial_key' "path:$work/more")"
+fi
 
 summary
