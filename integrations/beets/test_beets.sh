@@ -9,7 +9,7 @@
 #   KEYSCAN  the keyscan binary (e.g. .build/debug/keyscan)
 #   PYTHON   the python of a venv with beets and pytest (integrations/beets/requirements-test.txt);
 #            the plugin is pip-installed into it from integrations/beets
-# .ci/run runs it after swift test. Takes 21-24 s on the 2-core CI VM (docs/beets.md).
+# .ci/run runs it after swift test. Takes 21-29 s on the 2-core CI VM (docs/beets.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 keyscan="$(realpath "${1:?usage: $0 KEYSCAN PYTHON}")"
