@@ -9,7 +9,8 @@
 #   KEYSCAN  the keyscan binary (e.g. .build/debug/keyscan)
 #   PYTHON   the python of a venv with beets and pytest (integrations/beets/requirements-test.txt);
 #            the plugin is pip-installed into it from integrations/beets
-# .ci/run runs it after swift test. Takes 21-29 s on the 2-core CI VM (docs/beets.md).
+# .ci/run runs it after swift test. Takes about 25 s on the 2-core CI VM (docs/beets.md).
+# KEEP_WORK=1 keeps its temporary folder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 keyscan="$(realpath "${1:?usage: $0 KEYSCAN PYTHON}")"
@@ -87,13 +88,14 @@ EOF
 }
 
 # The music: the four demo files, a copy of c-major under a name that is not UTF-8 (the
-# plugin gives keyscan a symlink to it), and broken.mp3, audio when imported (beets does
-# not import what it cannot read) and text afterwards.
+# plugin gives keyscan a symlink to it), broken.mp3 and silence.mp3, audio when imported
+# (beets does not import what it cannot read), then text and 4 s of silence.
 music="$work/music"
 mkdir -p "$music"
 cp "$demo"/a-minor.mp3 "$demo"/c-major.ogg "$demo"/e-flat-major.flac "$demo"/f-sharp-minor.m4a "$music/"
 cp "$demo/c-major.ogg" "$music/$(printf 'c-major-caf\xe9.ogg')"
 cp "$demo/a-minor.mp3" "$music/broken.mp3"
+cp "$demo/a-minor.mp3" "$music/silence.mp3"
 
 # What keyscan itself says about the demo files: the values beets must hold.
 "$keyscan" analyze --no-cache --quiet --format jsonl "$demo"/a-minor.mp3 "$demo"/c-major.ogg "$demo"/e-flat-major.flac "$demo"/f-sharp-minor.m4a > "$work/reference.jsonl" 2>/dev/null \
@@ -102,7 +104,7 @@ cp "$demo/a-minor.mp3" "$music/broken.mp3"
 # Checks the library (beet ls) and the files' own tags against keyscan's reference.
 #   check_library LABEL NOTATION [TAG_NOTATION]: every analyzable item holds its key in
 #   NOTATION (as beets spells it) and its file's tag in TAG_NOTATION (default: the same);
-#   broken.mp3 has no key.
+#   broken.mp3 and silence.mp3 have no key.
 check_library() {
     local label=$1 notation=$2 tags=${3:-$2}
     "$beet" ls -f '$path|$initial_key|$keyscan_confidence|$keyscan_camelot|$keyscan_tuning_cents|$keyscan_key_changes' \
@@ -128,9 +130,9 @@ problems, seen = [], 0
 for line in open(listing, encoding="utf-8", errors="replace"):
     path, key, confidence, camelot, cents, changes = line.rstrip("\n").split("|")
     name = os.path.basename(path)
-    if name.startswith("broken"):
+    if name.startswith(("broken", "silence")):
         if key or not confidence.startswith("$"):
-            problems.append(f"broken.mp3 got a key: {line.strip()}")
+            problems.append(f"{name} got a key: {line.strip()}")
         continue
     stem = next((s for s in want if name.startswith(s)), None)
     if stem is None:
@@ -175,37 +177,41 @@ seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 sha() { sha256sum "$@" | sort; }
 
-# --- import, then break broken.mp3 -------------------------------------------------------
+# --- import, then make broken.mp3 text and silence.mp3 silent ---------------------------
 configure standard no no
 "$beet" import -A "$music" > "$work/import.log" 2>&1 || abort "beet import failed: $(tail -5 "$work/import.log")"
 items=$("$beet" ls | wc -l)
-[ "$items" -eq 6 ] || abort "beet import: $items items, expected 6"
+[ "$items" -eq 7 ] || abort "beet import: $items items, expected 7"
 printf 'not audio at all\n' > "$music/broken.mp3"
-broken_sum=$(sha "$music/broken.mp3")
+ffmpeg -v error -y -f lavfi -i anullsrc=r=44100:cl=mono -t 4 "$music/silence.mp3"
+bad_sums=$(sha "$music/broken.mp3" "$music/silence.mp3")
 
 # --- 1. one keyscan run for all items, values as keyscan says --------------------------
 t0=$(date +%s.%N)
 "$beet" keyscan > "$work/run1.log" 2>&1 || fail "beet keyscan: exit status $? ($(tail -3 "$work/run1.log"))"
 t1=$(date +%s.%N)
-[ "$(runs_count)" -eq 1 ] && pass "first run: one keyscan process for 6 items" \
+[ "$(runs_count)" -eq 1 ] && pass "first run: one keyscan process for 7 items" \
     || fail "first run: $(runs_count) keyscan processes, expected 1"
 grep -qx -- '--null' "$runs/1.args" && grep -qx -- 'jsonl' "$runs/1.args" \
     && pass "keyscan read the paths NUL-separated and streamed jsonl" || fail "keyscan arguments: $(tr '\n' ' ' < "$runs/1.args")"
-[ "$(wc -l < "$runs/1.jsonl")" -eq 6 ] || fail "first run: $(wc -l < "$runs/1.jsonl") results, expected 6"
+[ "$(wc -l < "$runs/1.jsonl")" -eq 7 ] || fail "first run: $(wc -l < "$runs/1.jsonl") results, expected 7"
 check_library "first run" standard
 grep -q 'broken.mp3.*(not_audio); left unchanged' "$work/run1.log" \
     && pass "broken.mp3 logged with keyscan's error code" || fail "no not_audio error for broken.mp3 in: $(cat "$work/run1.log")"
-[ "$(sha "$music/broken.mp3")" = "$broken_sum" ] && pass "broken.mp3 untouched" || fail "broken.mp3 was modified"
+grep -q 'no key for .*silence.mp3 (silent): .*; left unchanged' "$work/run1.log" \
+    && pass "silence.mp3 logged as no key (silent)" || fail "no 'no key' line for silence.mp3 in: $(cat "$work/run1.log")"
+[ "$(sha "$music/broken.mp3" "$music/silence.mp3")" = "$bad_sums" ] && pass "broken.mp3 and silence.mp3 untouched" \
+    || fail "broken.mp3 or silence.mp3 was modified"
 [ "$(ffprobe -v error -show_entries format_tags=TKEY -of csv=p=0 "$music/a-minor.mp3")" = "Am" ] \
     && pass "ffprobe reads TKEY=Am from a-minor.mp3" || fail "ffprobe: a-minor.mp3 has no TKEY Am"
 # Numeric types: a range query is a substring query on a string field and would match nothing.
 [ "$("$beet" ls 'keyscan_tuning_cents:-50..50' 'keyscan_confidence:0..1' 'keyscan_key_changes:0..' | wc -l)" -eq 5 ] \
     && pass "numeric range queries on keyscan_* fields" || fail "range queries on keyscan_* do not find the 5 items"
 
-# --- 2. again: only the bad file is sent, and keyscan's cache answers it ---------------
+# --- 2. again: only the files without a key are sent, and keyscan's cache answers them ---
 "$beet" keyscan > "$work/run2.log" 2>&1 || fail "second run: exit status $?"
-[ "$(runs_count)" -eq 2 ] && [ "$(wc -l < "$runs/2.jsonl")" -eq 1 ] && grep -q '"cached": true' "$runs/2.jsonl" \
-    && pass "second run: items with a key skipped, broken.mp3 answered from the cache" \
+[ "$(runs_count)" -eq 2 ] && [ "$(wc -l < "$runs/2.jsonl")" -eq 2 ] && [ "$(grep -c '"cached": true' "$runs/2.jsonl")" -eq 2 ] \
+    && pass "second run: items with a key skipped, broken.mp3 and silence.mp3 answered from the cache" \
     || fail "second run: $(runs_count) runs, output $(cat "$runs/2.jsonl" 2>/dev/null)"
 grep -q '5 skipped' "$work/run2.log" || fail "second run does not report 5 skipped: $(tail -1 "$work/run2.log")"
 
@@ -233,7 +239,7 @@ t2=$(date +%s.%N)
 "$beet" keyscan --force --nowrite > "$work/run6.log" 2>&1 || fail "cached run: exit status $?"
 t3=$(date +%s.%N)
 check_library "the same again" openkey camelot
-cached "$(runs_count)" all && pass "rerun answered from keyscan's cache ($(seconds "$t2" "$t3") s for 6 items; first run $(seconds "$t0" "$t1") s)" \
+cached "$(runs_count)" all && pass "rerun answered from keyscan's cache ($(seconds "$t2" "$t3") s for 7 items; first run $(seconds "$t0" "$t1") s)" \
     || fail "rerun: results not all cached: $(cat "$runs/$(runs_count).jsonl")"
 "$beet" keyscan --force > "$work/run6w.log" 2>&1 || fail "beet keyscan --force: exit status $?"
 check_library "beet keyscan --force, written" openkey
@@ -256,9 +262,9 @@ status=0
 after=$(sha "$music"/*)
 changed=$(diff <(echo "$before") <(echo "$after") | grep -c '^>' || true)
 unanswered=$(grep -c 'no result from keyscan for .*; left unchanged' "$work/run7.log" || true)
-if [ "$status" -ne 0 ] && grep -q 'keyscan was killed by signal 9 with 5 of 6 items unanswered' "$work/run7.log" \
-    && ! grep -q Traceback "$work/run7.log" && [ "$unanswered" -eq 5 ] && [ "$changed" -eq 1 ]; then
-    pass "keyscan killed: exit status $status, 5 items reported, only the answered file rewritten"
+if [ "$status" -ne 0 ] && grep -q 'keyscan was killed by signal 9 with 6 of 7 items unanswered' "$work/run7.log" \
+    && ! grep -q Traceback "$work/run7.log" && [ "$unanswered" -eq 6 ] && [ "$changed" -eq 1 ]; then
+    pass "keyscan killed: exit status $status, 6 items reported, only the answered file rewritten"
 else
     fail "killed keyscan: status $status, $unanswered reported, $changed files changed: $(cat "$work/run7.log")"
 fi
