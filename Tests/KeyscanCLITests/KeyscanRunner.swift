@@ -10,8 +10,12 @@ struct KeyscanRun {
     let stdout: String
     let stderr: String
 
-    /// The executable SwiftPM built beside the test bundle.
+    /// The executable SwiftPM built beside the test bundle, or `$KEYSCAN_TEST_EXECUTABLE`:
+    /// `.ci/run` runs these suites again on the package's release build, ICU data slimmed.
     static let executable: URL = {
+        if let path = ProcessInfo.processInfo.environment["KEYSCAN_TEST_EXECUTABLE"], !path.isEmpty {
+            return URL(fileURLWithPath: path).standardizedFileURL
+        }
         var folder = Bundle.main.bundleURL
         for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
             folder = bundle.bundleURL.deletingLastPathComponent()

@@ -26,7 +26,8 @@ mkdir -p "$work/home" "$work/music"
 user_env=(env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8)
 in_user_env() { (cd "$work/music" && "${user_env[@]}" "$@"); }
 
-dpkg -s keyscan > /dev/null 2>&1 && { echo "test-deb.sh: keyscan is already installed; purge it first" >&2; exit 1; }
+# A package left by an earlier run that stopped halfway would mask this one.
+dpkg -s keyscan > /dev/null 2>&1 && { echo "test-deb.sh: purging the keyscan already installed" >&2; apt-get purge -y -qq keyscan > /dev/null; }
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" > "$work/apt.log" 2>&1 || { cat "$work/apt.log"; exit 1; }
 dpkg -L keyscan | while read -r f; do [ -f "$f" ] && echo "$f"; done > "$work/files"
 version="$(dpkg-deb -f "$deb" Version)"
