@@ -54,6 +54,8 @@ let package = Package(
         // Library-scale use: the result cache and the openkeyscan-compatible server.
         .target(name: "KeyscanCache", dependencies: ["KeyscanResults", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "KeyscanServe", dependencies: ["KeyscanResults"]),
+        // What to play next: timeline ends and tuning.
+        .target(name: "KeyscanMix", dependencies: ["KeyscanResults"]),
 
         .executableTarget(
             name: "KeyscanCLI",
@@ -67,6 +69,7 @@ let package = Package(
         .testTarget(name: "KeyscanResultsTests", dependencies: ["KeyscanResults"]),
         .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
+        .testTarget(name: "KeyscanMixTests", dependencies: ["KeyscanMix"]),
         .testTarget(name: "KeyscanTests", dependencies: ["Keyscan", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI", "KeyscanTestSupport"]),
