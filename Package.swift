@@ -54,12 +54,14 @@ let package = Package(
         // Library-scale use: the result cache and the openkeyscan-compatible server.
         .target(name: "KeyscanCache", dependencies: ["KeyscanResults", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "KeyscanServe", dependencies: ["KeyscanResults"]),
-        // What to play next: timeline ends and tuning.
+        // What to play next (timeline ends and tuning), and the library as one HTML page.
         .target(name: "KeyscanMix", dependencies: ["KeyscanResults"]),
+        .target(name: "KeyscanLibraryPage", dependencies: ["KeyscanResults", "KeyscanMix"]),
 
         .executableTarget(
             name: "KeyscanCLI",
             dependencies: ["Keyscan", "KeyscanDecode", "KeyscanCQT", "KeyscanResults", "KeyscanCache", "KeyscanServe", "KeyscanTags",
+                           "KeyscanMix", "KeyscanLibraryPage",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "KeyscanTestSupport", path: "Tests/KeyscanTestSupport"),
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
         .testTarget(name: "KeyscanMixTests", dependencies: ["KeyscanMix"]),
+        .testTarget(name: "KeyscanLibraryPageTests", dependencies: ["KeyscanLibraryPage"]),
         .testTarget(name: "KeyscanTests", dependencies: ["Keyscan", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanTagsTests", dependencies: ["KeyscanTags", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanCLITests", dependencies: ["KeyscanCLI", "KeyscanTestSupport"]),
