@@ -7,7 +7,7 @@ struct KeyscanCommand: ParsableCommand {
         commandName: "keyscan",
         abstract: "Detects the musical key of audio files (Camelot, Open Key and standard names).",
         version: version,
-        subcommands: [Analyze.self, Serve.self, Features.self],
+        subcommands: [Analyze.self, Serve.self, Features.self, Report.self, Mix.self],
         // openkeyscan-analyzer's clients start it with only server options (`-w 1`).
         defaultSubcommand: Serve.self)
 
