@@ -57,7 +57,7 @@ public struct LibraryPage: Sendable {
             <table id="tracks">
               <thead><tr>
                 <th data-sort="name">Track</th><th data-sort="key">Key</th><th data-sort="confidence">Conf.</th>
-                <th data-sort="tuning">Tuning</th><th data-sort="changes">Changes</th><th data-sort="duration">Length</th><th class="timeline">Timeline</th>
+                <th data-sort="tuning">Tuning</th><th data-sort="changes" class="hide-narrow">Changes</th><th data-sort="duration" class="hide-narrow">Length</th><th class="timeline">Timeline</th>
               </tr></thead>
               <tbody></tbody>
             </table>

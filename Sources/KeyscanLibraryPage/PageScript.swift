@@ -127,7 +127,8 @@ enum PageScript {
         }).join("") + "</div>";
       }
       function row(t) {
-        const tuning = t.tuning === null ? "" : (t.tuning > 0 ? "+" : "") + (t.tuning / 10).toFixed(0);
+        const cents = t.tuning === null ? null : Math.round(t.tuning / 10) || 0;  // never "-0"
+        const tuning = cents === null ? "" : (cents > 0 ? "+" : "") + cents;
         const offTune = t.tuning !== null && Math.abs(t.tuning) > OFF_TUNE;
         return `<tr class="track${state.open.has(t.index) ? " open" : ""}" data-index="${t.index}" data-key="${t.key}">` +
           `<td class="name" title="${escape(t.folder + "/" + t.name)}">${escape(t.name)}</td>` +
@@ -162,7 +163,7 @@ enum PageScript {
       // --- failed and keyless files -----------------------------------------------------
       function problems() {
         const list = (items, cls) => `<ul class="${cls}">` + items.map(([path, code, message]) =>
-          `<li><code>${escape(code)}</code> ${escape(path)}: ${escape(message)}</li>`).join("") + "</ul>";
+          `<li><code>${escape(code)}</code> ${message.includes(path) ? "" : escape(path) + ": "}${escape(message)}</li>`).join("") + "</ul>";
         let html = "";
         if (data.failed.length) html += `<h2 id="failed-title">Failed (${data.failed.length})</h2>` + list(data.failed, "failed");
         if (data.nokey.length) html += `<h2>No key (${data.nokey.length})</h2>` + list(data.nokey, "nokey");

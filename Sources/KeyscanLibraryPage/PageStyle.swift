@@ -29,6 +29,7 @@ enum PageStyle {
     #wheel text.total { font-size: 9px; font-weight: 600; }
     #wheel text.caption { font-size: 6px; fill: var(--muted); }
     #key-filter { margin: 6px 0 0; padding: 8px 10px; background: var(--panel); border-radius: 8px; display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; }
+    #key-filter[hidden] { display: none; }
     #key-filter-text { font-weight: 600; }
     #showing { color: var(--muted); margin: 4px 0 6px; }
     table { border-collapse: collapse; width: 100%; }
@@ -38,7 +39,7 @@ enum PageStyle {
     th[data-sort]:hover { color: var(--accent); }
     th.sorted-up::after { content: " ▲"; font-size: 10px; }
     th.sorted-down::after { content: " ▼"; font-size: 10px; }
-    tbody tr.track { cursor: pointer; }
+    tbody tr.track { cursor: pointer; -webkit-tap-highlight-color: transparent; }
     tbody tr.track:hover { background: #f3f6fc; }
     tbody tr.track.open { background: #eef3fd; }
     td.name { max-width: 24em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
