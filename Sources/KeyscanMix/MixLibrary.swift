@@ -7,6 +7,9 @@ public struct MixLibrary: Sendable {
     /// 24 lists of indices into `tracks`, one per first key (class order), each from the
     /// most to the least confident first key, then by path.
     private let byFirstKey: [[Int]]
+    /// The same 24 lists by tuning, low to high: the few tracks tuned far enough from a
+    /// track to sound a semitone away are a range of these.
+    private let byTuning: [[Int]]
 
     public init(_ tracks: [MixTrack]) {
         self.tracks = tracks
@@ -15,31 +18,54 @@ public struct MixLibrary: Sendable {
         byFirstKey = buckets.map { bucket in
             bucket.sorted { (tracks[$0].firstConfidence, tracks[$1].path) > (tracks[$1].firstConfidence, tracks[$0].path) }
         }
+        byTuning = buckets.map { bucket in bucket.sorted { tracks[$0].tuningCents < tracks[$1].tuningCents } }
     }
 
     /// The best `limit` tracks to play after `track`, best first: by move (same key, +1, −1,
     /// relative, then the energy moves), then those without a tuning warning, then by
-    /// confidence (the transition's, then the incoming key's), then by path. Tracks with `track`'s path are left out.
+    /// confidence (the transition's, then the incoming key's), then by path. Tracks with
+    /// `track`'s path are left out.
     public func suggestions(after track: MixTrack, limit: Int) -> [Transition] {
         guard limit > 0 else { return [] }
         var found: [Transition] = []
         for move in Move.allCases {
             let target = move.target(from: track.lastKey)
-            for shift in -1...1 {
-                // Tracks labelled this key sound as `target` when tuned `shift` semitones up.
-                let labelled = MusicalKey(tonic: target.tonic - shift, mode: target.mode)
-                var clean = 0
-                for i in byFirstKey[labelled.index] where tracks[i].path != track.path {
+            // Tracks labelled this key and tuned alike sound as `target`: walk them from the
+            // most confident until `limit` without a tuning warning, after which every other
+            // ranks lower.
+            var clean = 0
+            for i in byFirstKey[target.index] where tracks[i].path != track.path {
+                let transition = Transition(from: track, to: tracks[i])
+                guard transition.semitoneShift == 0 else { continue }
+                found.append(transition)
+                if !transition.tuningWarning { clean += 1 }
+                if clean == limit { break }
+            }
+            // Tracks labelled a semitone off and tuned 50 cents or more the other way also
+            // sound as `target`: the ends of the by-tuning list.
+            for shift in [-1, 1] {
+                let labelled = MusicalKey(tonic: target.tonic - shift, mode: target.mode).index
+                let list = byTuning[labelled]
+                let edge = track.tuningCents + 50 * Double(shift)
+                // A little past the edge, as rounding d/100 decides, not this comparison.
+                let range = shift > 0 ? lowerBound(list, edge - 0.01)..<list.count : 0..<lowerBound(list, edge + 0.01)
+                for i in list[range] where tracks[i].path != track.path {
                     let transition = Transition(from: track, to: tracks[i])
-                    guard transition.semitoneShift == shift else { continue }
-                    found.append(transition)
-                    // Within one move, every later track ranks below these `limit`.
-                    if !transition.tuningWarning { clean += 1 }
-                    if clean == limit { break }
+                    if transition.semitoneShift == shift { found.append(transition) }
                 }
             }
         }
         return Array(found.sorted(by: Self.ranksBefore).prefix(limit))
+    }
+
+    /// The first position in `list` (sorted by tuning) whose tuning is at least `cents`.
+    private func lowerBound(_ list: [Int], _ cents: Double) -> Int {
+        var (low, high) = (0, list.count)
+        while low < high {
+            let mid = (low + high) / 2
+            if tracks[list[mid]].tuningCents < cents { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     static func ranksBefore(_ a: Transition, _ b: Transition) -> Bool {

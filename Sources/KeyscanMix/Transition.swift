@@ -67,7 +67,11 @@ public struct Transition: Sendable, Equatable {
         return notes
     }
 
-    static func signed(_ cents: Double) -> String { String(format: "%+.0f", cents) }
+    /// "+25", "-3", "+0" (never "-0").
+    public static func signed(_ cents: Double) -> String {
+        let whole = cents.rounded()
+        return String(format: "%+.0f", whole == 0 ? 0 : whole)
+    }
 
     static func decimals(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
 }
