@@ -38,7 +38,7 @@ struct PageData {
             let segments = result.segments.count > 1
                 ? result.segments.flatMap { [tenths($0.end), $0.key.index, permille($0.confidence)] } : []
             let mixes = library.suggestions(after: track, limit: mixLimit).flatMap { transition -> [Int] in
-                let code = Move.allCases.firstIndex(of: transition.move!)! + (transition.tuningWarning ? 8 : 0)
+                let code = transition.move!.rank + (transition.tuningWarning ? 8 : 0)
                     + (transition.isLowConfidence ? 16 : 0)
                 return [indexByPath[transition.to.path]!, code, transition.incomingKey.index]
             }

@@ -34,9 +34,8 @@ public struct MixLibrary: Sendable {
             // most confident until `limit` without a tuning warning, after which every other
             // ranks lower.
             var clean = 0
-            for i in byFirstKey[target.index] where tracks[i].path != track.path {
+            for i in byFirstKey[target.index] where Self.shift(track, tracks[i]) == 0 && tracks[i].path != track.path {
                 let transition = Transition(from: track, to: tracks[i])
-                guard transition.semitoneShift == 0 else { continue }
                 found.append(transition)
                 if !transition.tuningWarning { clean += 1 }
                 if clean == limit { break }
@@ -49,14 +48,16 @@ public struct MixLibrary: Sendable {
                 let edge = track.tuningCents + 50 * Double(shift)
                 // A little past the edge, as rounding d/100 decides, not this comparison.
                 let range = shift > 0 ? lowerBound(list, edge - 0.01)..<list.count : 0..<lowerBound(list, edge + 0.01)
-                for i in list[range] where tracks[i].path != track.path {
-                    let transition = Transition(from: track, to: tracks[i])
-                    if transition.semitoneShift == shift { found.append(transition) }
+                for i in list[range] where Self.shift(track, tracks[i]) == shift && tracks[i].path != track.path {
+                    found.append(Transition(from: track, to: tracks[i]))
                 }
             }
         }
         return Array(found.sorted(by: Self.ranksBefore).prefix(limit))
     }
+
+    /// `Transition.semitoneShift`, without the rest of a transition.
+    static func shift(_ a: MixTrack, _ b: MixTrack) -> Int { Int(((b.tuningCents - a.tuningCents) / 100).rounded()) }
 
     /// The first position in `list` (sorted by tuning) whose tuning is at least `cents`.
     private func lowerBound(_ list: [Int], _ cents: Double) -> Int {

@@ -59,8 +59,17 @@ public enum Move: String, Sendable, CaseIterable, Comparable {
         return MusicalKey(index: (minor ? 0 : 12) + number - 1)!
     }
 
-    /// Declaration order is rank order: same key is the safest move.
-    public static func < (a: Move, b: Move) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    /// 0…5, the declaration order: same key is the safest move.
+    public var rank: Int {
+        switch self {
+        case .sameKey: 0
+        case .plusOne: 1
+        case .minusOne: 2
+        case .relative: 3
+        case .energyPlusTwo: 4
+        case .energyPlusSeven: 5
+        }
     }
+
+    public static func < (a: Move, b: Move) -> Bool { a.rank < b.rank }
 }
