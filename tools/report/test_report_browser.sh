@@ -4,7 +4,8 @@
 # Usage: tools/report/test_report_browser.sh [KEYSCAN] [PYTHON] [--screenshots FOLDER]
 #   KEYSCAN  the keyscan binary (default .build/debug/keyscan)
 #   PYTHON   a Python with tools/report/requirements.txt (default .venv-ci/bin/python)
-# .ci/run runs it after swift test; about 20 s.
+# .ci/run runs it after swift test (tools/report/install-chromium.sh installs the browser);
+# about 10 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 keyscan="$(realpath "${1:-.build/debug/keyscan}")"
