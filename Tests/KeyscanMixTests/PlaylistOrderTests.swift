@@ -44,19 +44,20 @@ import Testing
         #expect(order.compatibleTransitions(order.heuristic()) == keys.count - 1)
     }
 
-    /// The heuristic against the optimum on random sets of 10 (docs/report.md quotes these
-    /// numbers): never more than one transition short, and on average within 0.1.
-    @Test func heuristicIsNearTheOptimumOnRandomSets() {
+    /// The heuristic against the optimum on random sets of 10 and 13 (docs/report.md quotes
+    /// these numbers): never more than one transition short, and on average within 0.1.
+    @Test(arguments: [(10, 200), (13, 50)])
+    func heuristicIsNearTheOptimumOnRandomSets(size: Int, sets: Int) {
         var generator = SeededGenerator(seed: 11)
         var gaps: [Int] = []
-        for _ in 0..<200 {
-            let order = PlaylistOrder(Self.randomSet(10, &generator))
+        for _ in 0..<sets {
+            let order = PlaylistOrder(Self.randomSet(size, &generator))
             let heuristic = order.heuristic()
-            #expect(heuristic.sorted() == Array(0..<10))
+            #expect(heuristic.sorted() == Array(0..<size))
             gaps.append(order.compatibleTransitions(order.optimum()) - order.compatibleTransitions(heuristic))
         }
         let mean = Double(gaps.reduce(0, +)) / Double(gaps.count)
-        print("PlaylistOrder on 200 random sets of 10: mean gap \(mean), optimal on \(gaps.filter { $0 == 0 }.count), worst \(gaps.max()!)")
+        print("PlaylistOrder on \(sets) random sets of \(size): mean gap \(mean), optimal on \(gaps.filter { $0 == 0 }.count), worst \(gaps.max()!)")
         #expect(gaps.allSatisfy { $0 >= 0 })
         #expect(gaps.max()! <= 1 && mean <= 0.1)
     }
