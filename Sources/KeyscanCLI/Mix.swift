@@ -29,7 +29,7 @@ struct Mix: ParsableCommand {
     var track: String?
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp(
-        "Results of `keyscan analyze --format json` or `jsonl` (default: what the result cache holds).", valueName: "results"))
+        "Results of `keyscan analyze --format json` or `jsonl`, after TRACK (default: what the result cache holds).", valueName: "results"))
     var library: [String] = []
 
     @Option(help: ArgumentHelp("Reorder this M3U playlist instead; the result goes to stdout.", valueName: "playlist.m3u"))
