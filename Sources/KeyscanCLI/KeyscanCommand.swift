@@ -11,7 +11,9 @@ struct KeyscanCommand: ParsableCommand {
             keyscan analyze prints each file's key as JSON, JSON lines or CSV, with a key \
             timeline and the track's tuning; keyscan serve answers openkeyscan-analyzer's NDJSON \
             protocol on stdin and stdout (and is what a bare keyscan starts when stdin is not a \
-            terminal); keyscan features writes the network's input for training tools. \
+            terminal); keyscan report draws a library's results as one HTML page; keyscan mix \
+            suggests what to play next and orders playlists by key; keyscan features writes \
+            the network's input for training tools. \
             The model is --model PATH, else $KEYSCAN_MODEL, else Weights/keyscan.safetensors \
             beside or above the executable, else ../share/keyscan/keyscan.safetensors beside it \
             (/usr/share/keyscan/keyscan.safetensors when installed from the package). Results \
@@ -22,7 +24,7 @@ struct KeyscanCommand: ParsableCommand {
             set-up error.
             """,
         version: KeyscanVersion.current,
-        subcommands: [Analyze.self, Serve.self, Features.self],
+        subcommands: [Analyze.self, Serve.self, Features.self, Report.self, Mix.self],
         // openkeyscan-analyzer's clients start it with only server options (`-w 1`).
         defaultSubcommand: Serve.self)
 

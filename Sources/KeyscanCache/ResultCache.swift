@@ -106,6 +106,36 @@ public final class ResultCache: Sendable {
         }
     }
 
+    /// The newest stored result of every file under `folder` (a real path; "/" for all)
+    /// that is still as it was when analyzed, whatever model analyzed it, in path order:
+    /// what `report --cache` and `mix` read. Files changed or gone since are left out.
+    public func latestResults(under folder: String) throws(CacheError) -> [AnalysisResult] {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        let rows: [Row]
+        do {
+            rows = try pool.read { db in
+                // Paths under the folder sort between "folder/" and "folder0" ('0' follows '/').
+                try Row.fetchAll(db, sql: """
+                    SELECT path, size, modified, outcome FROM results WHERE path >= ? AND path < ?
+                    ORDER BY path, analyzed_at DESC
+                    """, arguments: [prefix, String(prefix.dropLast()) + "0"])
+            }
+        } catch {
+            throw .failed(path: path, reason: Self.describe(error))
+        }
+        var results: [AnalysisResult] = []
+        var previous: String?
+        for row in rows {
+            let filePath: String = row["path"]
+            guard filePath != previous else { continue }
+            previous = filePath
+            guard let now = FileFingerprint(of: filePath), now.size == row["size"] as Int64, now.modified == row["modified"] as Int64,
+                  let stored = StoredOutcome(json: row["outcome"]), let result = stored.result(path: filePath) else { continue }
+            results.append(result)
+        }
+        return results
+    }
+
     /// Whether analyzing the same bytes again would give the same result. Missing files,
     /// permissions, timeouts and cancellations depend on the moment, not on the file.
     public static func isWorthKeeping(_ result: AnalysisResult) -> Bool {

@@ -55,6 +55,28 @@ let key8A = KeyEstimate(probabilities: (0..<24).map { $0 == 7 ? 0.77 : 0.01 })
         #expect(try cache.result(for: touched, model: "m1", displayPath: audio) == nil)
     }
 
+    /// What `report --cache` reads: the newest entry of each unchanged file under a folder.
+    @Test func latestResultsUnderAFolder() throws {
+        let scratch = try Scratch()
+        let cache = try ResultCache(path: scratch.path + "/results.sqlite")
+        try FileManager.default.createDirectory(atPath: scratch.path + "/music", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/music0", withIntermediateDirectories: true)
+        let kept = try #require(FileFingerprint(of: try scratch.file("music/a.mp3")))
+        let changed = try #require(FileFingerprint(of: try scratch.file("music/b.mp3")))
+        let beside = try #require(FileFingerprint(of: try scratch.file("music0/c.mp3")))
+        let key3A = KeyEstimate(probabilities: (0..<24).map { $0 == 2 ? 0.77 : 0.01 })
+        try cache.store(AnalysisResult(path: kept.path, outcome: .success(key8A, durationSeconds: 3)), for: kept, model: "m1")
+        try cache.store(AnalysisResult(path: kept.path, outcome: .success(key3A, durationSeconds: 3)), for: kept, model: "m2")
+        try cache.store(AnalysisResult(path: changed.path, outcome: .success(key8A, durationSeconds: 3)), for: changed, model: "m1")
+        try cache.store(AnalysisResult(path: beside.path, outcome: .success(key8A, durationSeconds: 3)), for: beside, model: "m1")
+        _ = try scratch.file("music/b.mp3", bytes: 200)
+
+        let results = try cache.latestResults(under: kept.path.replacingOccurrences(of: "/a.mp3", with: ""))
+        #expect(results.map(\.path) == [kept.path], "b.mp3 changed since; music0 is another folder")
+        if case .success(let estimate, _) = results.first?.outcome { #expect(estimate.key.camelot == "3A", "the newer entry") }
+        #expect(try cache.latestResults(under: "/").count == 2)
+    }
+
     @Test func everyNameOfAFileSharesItsEntry() throws {
         let scratch = try Scratch()
         let audio = try scratch.file("a.mp3")
