@@ -18,8 +18,8 @@ struct Mix: ParsableCommand {
             same key, +1, -1, relative, and the energy moves +2 and +7 (marked). Suggestions \
             are ranked by move, then tuning, then confidence. With --order, the playlist's \
             entries (with their #EXTINF lines) are written to stdout in an order with as many \
-            compatible transitions (same key, ±1, relative) as the heuristic finds; stderr says \
-            how many before and after. The library is results files (--library) or, without \
+            compatible transitions (same key, ±1, relative) as the heuristic finds, entries the \
+            library has no key for kept last; stderr says how many before and after. The library is results files (--library) or, without \
             them, everything the result cache holds. Exit status: 0 done, 2 for a usage or \
             set-up error (a file missing or malformed, a track not in the library, no track \
             with a key).
@@ -71,18 +71,29 @@ struct Mix: ParsableCommand {
         let playlist: Playlist
         do { playlist = try Playlist(path: path) } catch { throw ValidationError("\(error)") }
         let byPath = Dictionary(tracks.map { (LibraryResults.realPath($0.path), $0) }, uniquingKeysWith: { _, last in last })
-        let missing = playlist.entries.filter { byPath[$0.realPath] == nil }.map(\.line)
-        guard missing.isEmpty else {
-            let shown = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
-            throw ValidationError("\(missing.count) of the playlist's \(playlist.entries.count) entries have no key in the library: \(shown)")
-        }
-        let ordering = PlaylistOrder(playlist.entries.map { byPath[$0.realPath]! })
-        let given = Array(playlist.entries.indices)
-        let better = ordering.heuristic()
+        // Entries the library has no key for (not analyzed, failed, silent) are kept, after
+        // the ordered ones and in their own order: a playlist loses no track to a missing key.
+        let keyed = playlist.entries.indices.filter { byPath[playlist.entries[$0].realPath] != nil }
+        let unkeyed = playlist.entries.indices.filter { byPath[playlist.entries[$0].realPath] == nil }
+        let ordering = PlaylistOrder(keyed.map { byPath[playlist.entries[$0].realPath]! })
+        let better = ordering.heuristic().map { keyed[$0] } + unkeyed
         FileHandle.standardOutput.write(Data(playlist.text(order: better).utf8))
-        let transitions = max(0, given.count - 1)
-        Stderr.write("keyscan: compatible transitions: \(ordering.compatibleTransitions(given)) of \(transitions) before, "
-            + "\(ordering.compatibleTransitions(better)) of \(transitions) after")
+
+        let trackIndex = Dictionary(uniqueKeysWithValues: keyed.enumerated().map { ($1, $0) })
+        func compatible(_ order: [Int]) -> Int {  // a transition to or from an unkeyed entry is not
+            zip(order, order.dropFirst()).filter { a, b in
+                guard let i = trackIndex[a], let j = trackIndex[b] else { return false }
+                return ordering.compatibleTransitions([i, j]) == 1
+            }.count
+        }
+        let transitions = max(0, playlist.entries.count - 1)
+        Stderr.write("keyscan: compatible transitions: \(compatible(Array(playlist.entries.indices))) of \(transitions) before, "
+            + "\(compatible(better)) of \(transitions) after")
+        if !unkeyed.isEmpty {
+            let names = unkeyed.map { playlist.entries[$0].line }
+            Stderr.write("keyscan: \(unkeyed.count) of the playlist's \(playlist.entries.count) entries have no key in the library, "
+                + "kept last: " + names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : ""))
+        }
     }
 }
 
