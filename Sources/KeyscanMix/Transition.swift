@@ -24,11 +24,11 @@ public struct Transition: Sendable, Equatable {
     /// The move from `outgoingKey` to `incomingKey`; nil when it is none DJs make.
     public let move: Move?
 
-    /// 20 cents: well above the tuning estimate's error (90th percentile 2–4.6 cents, README
-    /// "Key timeline and tuning"), and where two sustained tones beat audibly (at 440 Hz,
+    /// 20 cents: well above the tuning estimate's error (90th percentile 2–4.6 cents,
+    /// docs/timeline-and-tuning.md), and where two sustained tones beat audibly (at 440 Hz,
     /// 20 cents is 5 Hz of beating); a 1.2 % pitch-fader nudge (2^(20/1200)) fixes it.
     public static let tuningWarningCents = 20.0
-    /// Below 0.7 about one answer in six was the relative key (README, JSON schema).
+    /// Below 0.7 about one answer in six was the relative key (docs/json.md, `confidence`).
     public static let lowConfidence = 0.7
 
     public init(from a: MixTrack, to b: MixTrack) {
