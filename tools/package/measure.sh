@@ -24,7 +24,9 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && cold="$(seconds /usr/bin/keyscan --version)" || cold="n/a (cannot drop caches)"
 warm="$(for _ in $(seq 20); do seconds /usr/bin/keyscan --version; done | median)"
-echo "keyscan --version: first run after dropping caches ${cold} s; warm median of 20 ${warm} s"
+source_warm="$(for _ in $(seq 20); do seconds "$checkout" --version; done | median)"
+echo "keyscan --version: first run after dropping caches ${cold} s; warm median of 20 ${warm} s" \
+     "(the checkout's release build: ${source_warm} s)"
 
 for binary in /usr/bin/keyscan "$checkout"; do
     "$binary" analyze --no-cache --format csv --model "$repo/Weights/keyscan.safetensors" "$work" | cut -d, -f1,4 | sort > "$work/keys-$(basename "$(dirname "$binary")")"
