@@ -1,6 +1,7 @@
-import KeyscanResults
-import Testing
 @testable import KeyscanMix
+import KeyscanResults
+import KeyscanTestSupport
+import Testing
 
 @Suite struct PlaylistOrderTests {
     /// Every permutation: the reference the dynamic programme must agree with.

@@ -1,7 +1,8 @@
 import Foundation
 import KeyscanCQT
-import Testing
 @testable import KeyscanModel
+import KeyscanTestSupport
+import Testing
 
 /// Forward-pass speed and memory, run on demand only:
 ///

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import KeyscanModel
+import KeyscanTestSupport
+import Testing
 
 /// The im2col + sgemm convolution and the pooling against direct loops.
 @Suite struct LayersTests {
