@@ -22,17 +22,23 @@ for tool in dpkg-deb dpkg-shlibdeps dpkg-architecture strip gzip ar nm objcopy c
     command -v "$tool" > /dev/null || { echo "build-deb.sh: $tool not found (apt-get install dpkg-dev binutils)" >&2; exit 69; }
 done
 
-# A build folder of its own: static and dynamic builds of the same sources must not share one.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
 # The static runtime with a slim copy of Foundation's ICU data (34 MB → 6 MB: the root and
 # English locales and the Unicode data; docs/install.md, "What is in the binary").
 swiftc="$(readlink -f "$(command -v swiftc)")"
 runtime="$(python3 "$here/slim_icu_data.py" "$(dirname "$swiftc")/../lib/swift_static" "$repo/.build-deb/runtime")"
-# Full RELRO (-z now), as Debian hardens its own binaries.
+# A build folder of its own (static and dynamic builds of the same sources must not share
+# one), and full RELRO (-z now), as Debian hardens its own binaries.
 flags=(-c release --static-swift-stdlib --scratch-path "$repo/.build-deb" -Xswiftc -resource-dir -Xswiftc "$runtime"
        -Xlinker -z -Xlinker now)
 cd "$repo"
-swift build "${flags[@]}" --product keyscan 2>&1 | tail -1
-swift build "${flags[@]}" --product generate-manual 2>&1 | tail -1
+for product in keyscan generate-manual; do
+    swift build "${flags[@]}" --product "$product" > "$work/build.log" 2>&1 \
+        || { tail -40 "$work/build.log" >&2; echo "build-deb.sh: swift build --product $product failed" >&2; exit 1; }
+    tail -1 "$work/build.log"
+done
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 
 # The whole point of the static build: no libswift*, no Foundation .so.
@@ -47,8 +53,6 @@ arch="$(dpkg-architecture -qDEB_HOST_ARCH)"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}"
 day="$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)"
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 root="$work/root"
 
 install -D -m 755 "$bin/keyscan" "$root/usr/bin/keyscan"
