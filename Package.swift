@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "KeyscanModel", targets: ["KeyscanModel"]),
         .library(name: "KeyscanDecode", targets: ["KeyscanDecode"]),
         .library(name: "KeyscanServe", targets: ["KeyscanServe"]),
+        // For tools/fuzz's results and m3u fuzzers (the reader and the playlist parser).
+        .library(name: "KeyscanMix", targets: ["KeyscanMix"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -68,14 +68,20 @@ struct Mix: ParsableCommand {
     }
 
     func reorder(_ path: String, _ tracks: [MixTrack]) throws {
-        let playlist: Playlist
-        do { playlist = try Playlist(path: path) } catch { throw ValidationError("\(error)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read the playlist \(path)")
+        }
+        let playlist = M3UPlaylist(text: String(decoding: data, as: UTF8.self))
+        // Relative entries are relative to the playlist's own folder; entries and results
+        // meet by real path.
+        let folder = (LibraryResults.realPath(path) as NSString).deletingLastPathComponent
+        let files = playlist.entries.map { LibraryResults.realPath($0.location, relativeTo: folder) }
         let byPath = Dictionary(tracks.map { (LibraryResults.realPath($0.path), $0) }, uniquingKeysWith: { _, last in last })
         // Entries the library has no key for (not analyzed, failed, silent) are kept, after
         // the ordered ones and in their own order: a playlist loses no track to a missing key.
-        let keyed = playlist.entries.indices.filter { byPath[playlist.entries[$0].realPath] != nil }
-        let unkeyed = playlist.entries.indices.filter { byPath[playlist.entries[$0].realPath] == nil }
-        let ordering = PlaylistOrder(keyed.map { byPath[playlist.entries[$0].realPath]! })
+        let keyed = files.indices.filter { byPath[files[$0]] != nil }
+        let unkeyed = files.indices.filter { byPath[files[$0]] == nil }
+        let ordering = PlaylistOrder(keyed.map { byPath[files[$0]]! })
         let better = ordering.heuristic().map { keyed[$0] } + unkeyed
         FileHandle.standardOutput.write(Data(playlist.text(order: better).utf8))
 

@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "KeyscanModel", package: "keyscan"),
                 .product(name: "KeyscanDecode", package: "keyscan"),
                 .product(name: "KeyscanServe", package: "keyscan"),
+                .product(name: "KeyscanMix", package: "keyscan"),
             ],
             path: "Targets/\(name)",
             exclude: nonSwiftFiles(name))

@@ -1,0 +1,42 @@
+@testable import KeyscanMix
+import Testing
+
+/// M3U as DJ software writes it: a header, #EXTINF lines that belong to the entry below,
+/// CRLF line ends, a byte-order mark, file:// URLs, comments after the last entry.
+@Suite struct M3UPlaylistTests {
+    static let text = "\u{FEFF}#EXTM3U\r\n#EXTINF:215,Artist - One\r\n/music/one.mp3\r\n\r\n#EXTINF:180,Two\r\n"
+        + "file:///music/t%C3%BCr%20two.flac\r\n  relative/three.ogg  \r\n# the end\r\n"
+
+    @Test func entriesKeepTheirLinesAndLocations() {
+        let playlist = M3UPlaylist(text: Self.text)
+        #expect(playlist.header == "#EXTM3U")
+        #expect(playlist.entries.map(\.location) == ["/music/one.mp3", "/music/tür two.flac", "relative/three.ogg"])
+        #expect(playlist.entries.map(\.attached) == [["#EXTINF:215,Artist - One"], ["", "#EXTINF:180,Two"], []])
+        #expect(playlist.entries[2].line == "  relative/three.ogg  ", "written back as it was")
+        #expect(playlist.trailing == ["# the end"])
+    }
+
+    @Test func reorderingMovesEachEntryWithItsLines() {
+        let playlist = M3UPlaylist(text: Self.text)
+        #expect(playlist.text(order: [2, 0, 1]) == "#EXTM3U\n  relative/three.ogg  \n#EXTINF:215,Artist - One\n/music/one.mp3\n"
+            + "\n#EXTINF:180,Two\nfile:///music/t%C3%BCr%20two.flac\n# the end\n")
+        // Written and read again: the same playlist (line ends normalised to LF).
+        #expect(M3UPlaylist(text: playlist.text(order: [0, 1, 2])) == M3UPlaylist(text: Self.text))
+    }
+
+    /// Found by the m3u fuzzer: lone CRs (classic Mac line ends) end lines too, so a
+    /// playlist written back reads back the same.
+    @Test func loneCarriageReturnsEndLines() {
+        let playlist = M3UPlaylist(text: "a.mp3\rb.mp3\r\r")
+        #expect(playlist.entries.map(\.line) == ["a.mp3", "b.mp3"])
+        #expect(playlist.trailing == [""])
+        #expect(M3UPlaylist(text: playlist.text(order: [1, 0])).entries.map(\.line) == ["b.mp3", "a.mp3"])
+    }
+
+    @Test func emptyAndCommentOnlyPlaylists() {
+        #expect(M3UPlaylist(text: "").entries.isEmpty)
+        let comments = M3UPlaylist(text: "#EXTM3U\n# nothing\n")
+        #expect(comments.entries.isEmpty && comments.trailing == ["# nothing"])
+        #expect(comments.text(order: []) == "#EXTM3U\n# nothing\n")
+    }
+}
