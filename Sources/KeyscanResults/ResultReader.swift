@@ -52,14 +52,14 @@ public enum ResultReader {
         var tuning: Tuning?
         switch status {
         case "ok":
-            let duration: Double = try field(object, "duration_s")
+            let duration = try number(object, "duration_s", in: Limits.seconds)
             outcome = .success(try estimate(object), durationSeconds: duration)
             segments = try (object["segments"] as? [Any] ?? []).map { (item) throws(FieldError) in try segment(item) }
-            tuning = (object["tuning_cents"] as? Double).map { Tuning(cents: $0) }
+            tuning = try object["tuning_cents"] == nil ? nil : Tuning(cents: number(object, "tuning_cents", in: Limits.cents))
         case "no_key":
             let reason: [String: Any] = try field(object, "reason")
             outcome = .noKey(code: try field(reason, "code"), message: try field(reason, "message"),
-                             durationSeconds: try field(object, "duration_s"))
+                             durationSeconds: try number(object, "duration_s", in: Limits.seconds))
         case "error":
             let error: [String: Any] = try field(object, "error")
             outcome = .failure(code: try field(error, "code"), message: try field(error, "message"))
@@ -73,7 +73,8 @@ public enum ResultReader {
             tag = TagReport(status: tagStatus, value: try field(fields, "value"), message: fields["message"] as? String)
         }
         return AnalysisResult(path: path, outcome: outcome, warnings: object["warnings"] as? [String] ?? [],
-                              tonality: object["tonality"] as? Double, segments: segments, tuning: tuning,
+                              tonality: object["tonality"] == nil ? nil : try number(object, "tonality", in: Limits.tonality),
+                              segments: segments, tuning: tuning,
                               isCached: object["cached"] as? Bool ?? false, tag: tag)
     }
 
@@ -81,11 +82,11 @@ public enum ResultReader {
     static func estimate(_ object: [String: Any]) throws(FieldError) -> KeyEstimate {
         let key = try musicalKey(object)
         var probabilities = [Double](repeating: -1, count: 24)
-        probabilities[key.index] = try field(object, "confidence")
+        probabilities[key.index] = try number(object, "confidence", in: Limits.probability)
         let alternatives: [[String: Any]] = (object["alternatives"] as? [[String: Any]]) ?? []
         for alternative in alternatives {
             let alternativeKey = try musicalKey(alternative)
-            probabilities[alternativeKey.index] = try field(alternative, "probability")
+            probabilities[alternativeKey.index] = try number(alternative, "probability", in: Limits.probability)
         }
         let known = probabilities.filter { $0 >= 0 }
         // Never above the least known probability, so the ranking stays as written.
@@ -95,8 +96,10 @@ public enum ResultReader {
 
     static func segment(_ item: Any) throws(FieldError) -> KeySegment {
         guard let object = item as? [String: Any] else { throw FieldError(reason: "a segment is not a JSON object") }
-        return KeySegment(start: try field(object, "start_s"), end: try field(object, "end_s"),
-                          key: try musicalKey(object), confidence: try field(object, "confidence"))
+        let start = try number(object, "start_s", in: Limits.seconds), end = try number(object, "end_s", in: Limits.seconds)
+        guard start <= end else { throw FieldError(reason: "a segment ends (\(end) s) before it starts (\(start) s)") }
+        return KeySegment(start: start, end: end, key: try musicalKey(object),
+                          confidence: try number(object, "confidence", in: Limits.probability))
     }
 
     /// The key of an object by its `camelot` field, the notation keyscan always writes.
@@ -104,6 +107,27 @@ public enum ResultReader {
         let camelot: String = try field(object, "camelot")
         guard let key = MusicalKey(parsing: camelot) else { throw FieldError(reason: "\"\(camelot)\" is not a Camelot key") }
         return key
+    }
+
+    /// What keyscan can write: a result outside these ranges is not keyscan's, and a number
+    /// that large would not even print back as it was read (found by tools/fuzz's results).
+    enum Limits {
+        static let probability = 0.0...1.0
+        /// Seconds of audio: up to a week, far past any file keyscan analyzes.
+        static let seconds = 0.0...604_800.0
+        /// `Tuning` is the offset from the nearest equal-tempered key.
+        static let cents = -50.0...50.0
+        /// `tonality` is non-negative (0.06–0.4 for music); a bound, not a property of the measure.
+        static let tonality = 0.0...1000.0
+    }
+
+    /// A number field within `range`.
+    static func number(_ object: [String: Any], _ name: String, in range: ClosedRange<Double>) throws(FieldError) -> Double {
+        let value: Double = try field(object, name)
+        guard range.contains(value) else {
+            throw FieldError(reason: "\"\(name)\" is \(value), outside \(range.lowerBound)…\(range.upperBound)")
+        }
+        return value
     }
 
     static func field<T>(_ object: [String: Any], _ name: String) throws(FieldError) -> T {

@@ -44,3 +44,35 @@ import Testing
         #expect((try? ResultReader.parse(Data("\n\n".utf8), source: "empty"))?.isEmpty == true)
     }
 }
+
+/// Numbers keyscan cannot have written are refused, with the field named (found by the
+/// results fuzzer: a duration of 1e154 s did not print back as it was read).
+@Suite struct ResultReaderRangeTests {
+    static func line(_ replacing: String, with value: String) -> String {
+        let ok = #"{"path": "/a.mp3", "status": "ok", "key": "A minor", "camelot": "8A", "openkey": "1m", "confidence": 0.9, "#
+            + #""duration_s": 16.0, "tonality": 0.3, "tuning_cents": -0.4, "reference_hz": 439.9, "key_changes": 0, "#
+            + #""segments": [{"start_s": 0.0, "end_s": 16.0, "key": "A minor", "camelot": "8A", "openkey": "1m", "confidence": 0.9}]}"#
+        return ok.replacingOccurrences(of: replacing, with: value)
+    }
+
+    @Test func keyscansOwnNumbersRead() throws {
+        #expect(try ResultReader.parse(Data(Self.line("", with: "").utf8), source: "r.jsonl").count == 1)
+    }
+
+    @Test(arguments: [
+        (#""duration_s": 16.0"#, #""duration_s": 1e154"#, "\"duration_s\" is 1e+154, outside"),
+        (#""duration_s": 16.0"#, #""duration_s": -1"#, "\"duration_s\" is -1.0, outside"),
+        (#""confidence": 0.9, "duration_s""#, #""confidence": 1.5, "duration_s""#, "\"confidence\" is 1.5, outside 0.0…1.0"),
+        (#""tuning_cents": -0.4"#, #""tuning_cents": -1e308"#, "\"tuning_cents\" is -1e+308, outside -50.0…50.0"),
+        (#""tonality": 0.3"#, #""tonality": -0.1"#, "\"tonality\" is -0.1, outside"),
+        (#""start_s": 0.0, "end_s": 16.0"#, #""start_s": 9.0, "end_s": 3.0"#, "a segment ends (3.0 s) before it starts (9.0 s)"),
+    ])
+    func outOfRangeIsMalformed(original: String, replacement: String, message: String) throws {
+        let text = Self.line(original, with: replacement)
+        #expect(text != Self.line("", with: ""), "the replacement applies")
+        #expect(throws: ResultReadError.self) { try ResultReader.parse(Data(text.utf8), source: "r.jsonl") }
+        do { _ = try ResultReader.parse(Data(text.utf8), source: "r.jsonl") } catch {
+            #expect(error.description.contains("r.jsonl, line 1: ") && error.description.contains(message), "\(error)")
+        }
+    }
+}
