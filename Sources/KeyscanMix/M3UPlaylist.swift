@@ -25,7 +25,8 @@ public struct M3UPlaylist: Sendable, Equatable {
         if lines.last == "" { lines.removeLast() }
         if let first = lines.first {
             let unmarked = first.hasPrefix("\u{FEFF}") ? String(first.dropFirst()) : first
-            if unmarked.hasPrefix("#EXTM3U") {
+            // The #EXTM3U tag alone or with attributes (`#EXTM3U url-tvg=…`), not "#EXTM3Ufoo".
+            if unmarked == "#EXTM3U" || unmarked.hasPrefix("#EXTM3U ") || unmarked.hasPrefix("#EXTM3U\t") {
                 header = unmarked
                 lines.removeFirst()
             }

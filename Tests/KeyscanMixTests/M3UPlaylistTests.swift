@@ -40,3 +40,12 @@ import Testing
         #expect(comments.text(order: []) == "#EXTM3U\n# nothing\n")
     }
 }
+
+extension M3UPlaylistTests {
+    /// Found by the m3u fuzzer: only the #EXTM3U tag itself is the header, not any first line
+    /// that starts with those letters.
+    @Test func theHeaderIsTheTagAlone() {
+        #expect(M3UPlaylist(text: "#EXTM3Ub.mp3\na.mp3\n").header == nil)
+        #expect(M3UPlaylist(text: "#EXTM3U url-tvg=\"x\"\na.mp3\n").header == "#EXTM3U url-tvg=\"x\"")
+    }
+}
