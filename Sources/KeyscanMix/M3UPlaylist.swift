@@ -34,7 +34,8 @@ public struct M3UPlaylist: Sendable, Equatable {
         entries = []
         var pending: [String] = []
         for line in lines {
-            let text = line.trimmingCharacters(in: .whitespaces)
+            // A byte-order mark is no part of a name, wherever a concatenation left it.
+            let text = line.trimmingCharacters(in: Self.blank)
             if text.isEmpty || text.hasPrefix("#") {
                 pending.append(line)
                 continue
@@ -52,6 +53,8 @@ public struct M3UPlaylist: Sendable, Equatable {
         lines += trailing
         return lines.map { $0 + "\n" }.joined()
     }
+
+    static let blank = CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}"))
 
     /// The lines of `text`, ended by LF, CRLF or a lone CR (older Mac software writes those),
     /// without their ends. By code point: to Swift's String, "\r\n" is one Character.

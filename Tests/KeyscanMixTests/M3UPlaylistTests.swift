@@ -47,5 +47,9 @@ extension M3UPlaylistTests {
     @Test func theHeaderIsTheTagAlone() {
         #expect(M3UPlaylist(text: "#EXTM3Ub.mp3\na.mp3\n").header == nil)
         #expect(M3UPlaylist(text: "#EXTM3U url-tvg=\"x\"\na.mp3\n").header == "#EXTM3U url-tvg=\"x\"")
+        // A byte-order mark inside the file (playlists concatenated) hides no comment.
+        let joined = M3UPlaylist(text: "a.mp3\n\u{FEFF}#EXTM3U\nb.mp3\n")
+        #expect(joined.entries.map(\.line) == ["a.mp3", "b.mp3"])
+        #expect(joined.entries[1].attached == ["\u{FEFF}#EXTM3U"])
     }
 }
