@@ -1,0 +1,143 @@
+import Foundation
+import KeyscanTestSupport
+import Testing
+import KeyscanDecode
+
+/// MP3 through libmpg123 (`MP3Decoding.libmpg123`, the fast front end's decoder): reduced-rate
+/// mono synthesis, then the rest of the way to 11.025 kHz, compared with FFmpeg's path.
+@Suite struct MPG123DecoderTests {
+    static let rate = 11025
+
+    /// An MP3 of `seconds` of 440 Hz (0.5) on the left and 261.63 Hz (0.3) on the right.
+    static func stereoMP3(_ path: String, sampleRate: Int, seconds: Double = 3) throws {
+        try ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*440*t)|0.3*sin(2*PI*261.63*t):s=\(sampleRate):d=\(seconds)",
+                    "-c:a", "libmp3lame", "-b:a", "128k", path])
+    }
+
+    /// Every MPEG rate: 44.1, 48 and 32 kHz synthesise at a quarter (11.025, 12, 8 kHz), 22.05
+    /// and 24 kHz at half, 16 kHz and below at full rate; each ends at 11.025 kHz with the length
+    /// and the signal of FFmpeg's decoder followed by soxr (the exact path's decoder, at 11.025 kHz).
+    @Test(arguments: [44100, 48000, 32000, 22050, 24000, 16000, 12000, 8000])
+    func matchesFFmpegsPathAtEveryRate(sampleRate: Int) throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tone.mp3")
+        try Self.stereoMP3(path, sampleRate: sampleRate)
+
+        let (fast, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+        let (exact, reference) = try decodeAll(path, sampleRate: Self.rate, mp3: .ffmpeg)
+
+        #expect(decoder.source.library == .libmpg123)
+        #expect(reference.source.library == .ffmpeg)
+        #expect(decoder.source.sampleRate == sampleRate && decoder.source.channels == 2)
+        #expect(decoder.warnings.isEmpty, "\(decoder.warnings)")
+        // The same encoder delay dropped (FFmpeg's skip side data): the same length, and no lag.
+        #expect(abs(fast.count - exact.count) <= 2, "\(fast.count) vs \(exact.count) samples")
+        let n = min(fast.count, exact.count)
+        let a = Array(middle(Array(fast[0..<n]))), b = Array(middle(Array(exact[0..<n])))
+        let error = zip(a, b).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
+        let energy = b.map { Double($0) * Double($0) }.reduce(0, +)
+        // Different synthesis filters and, off 44.1 kHz, resampler chains: the two differ in
+        // the last bits and near the band edge, 1e-3 of the energy at most (a sample of lag
+        // alone would be 0.1 here, the channels not averaged 0.3).
+        #expect(error / energy < 1e-3, "relative error energy \(error / energy)")
+    }
+
+    /// Channels are averaged, as librosa's `to_mono` and FFmpeg's path do: a tone on the left
+    /// only comes out at half its amplitude.
+    @Test func averagesTheChannels() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("left.mp3")
+        try ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.8*sin(2*PI*440*t)|0:s=44100:d=3", "-c:a", "libmp3lame", "-b:a", "192k", path])
+        let samples = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123).samples
+        let peak = middle(samples).map { abs($0) }.max() ?? 0
+        #expect(abs(peak - 0.4) < 0.01, "peak \(peak)")
+        #expect(abs(zeroCrossingFrequency(samples, sampleRate: Self.rate) - 440) < 0.5)
+    }
+
+    @Test func otherFormatsStayWithFFmpeg() throws {
+        let directory = try TemporaryDirectory()
+        for (name, codec) in [("a.flac", "flac"), ("a.m4a", "aac"), ("a.ogg", "libvorbis")] {
+            let path = directory.path(name)
+            try ffmpeg(sineInput(seconds: 2) + ["-c:a", codec, path])
+            let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+            #expect(decoder.source.library == .ffmpeg, "\(name)")
+            #expect(abs(zeroCrossingFrequency(samples, sampleRate: Self.rate) - 440) < 0.5, "\(name)")
+        }
+    }
+
+    @Test func skipsCorruptFramesAndWarns() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("corrupt.mp3")
+        try ffmpeg(sineInput(seconds: 3) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes.replaceSubrange(bytes.count / 3..<(bytes.count / 3 + 4096), with: TestBytes.pseudoRandom(4096, seed: 7))
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+
+        #expect(decoder.source.library == .libmpg123)
+        #expect(decoder.warnings.contains { $0.hasPrefix("skipped") && $0.contains("corrupt") }, "\(decoder.warnings)")
+        #expect(samples.count > 2 * Self.rate)
+    }
+
+    @Test func mostlyCorruptFileFails() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("wrecked.mp3")
+        try ffmpeg(sineInput(seconds: 4) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        // As DecodeErrorTests.mostlyCorruptFileFails: headers kept, payloads garbled after frame 10.
+        let noise = TestBytes.pseudoRandom(bytes.count, seed: 11)
+        var frame = 0, i = 0
+        while i + 4 < bytes.count {
+            guard bytes[i] == 0xFF, bytes[i + 1] & 0xE0 == 0xE0 else { i += 1; continue }
+            let length = bytes[i + 2] & 0x02 == 0 ? 626 : 627
+            if frame > 10 { for j in (i + 4)..<min(i + length, bytes.count) { bytes[j] = noise[j] } }
+            frame += 1
+            i += length
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        do {
+            let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+            Issue.record("decoded \(samples.count) samples with \(decoder.source.library), warnings \(decoder.warnings)")
+        } catch {
+            guard case .decodeFailed(_, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("packets are corrupt"), "\(reason)")
+        }
+    }
+
+    @Test func truncatedFileWarnsThatItsHeaderPromisedMore() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("half.mp3")
+        try ffmpeg(sineInput(seconds: 6) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
+
+        let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+
+        #expect(decoder.source.library == .libmpg123)
+        #expect(abs(Double(samples.count) / Double(Self.rate) - 3) < 0.1)
+        #expect(decoder.warnings == ["header declares 6.0 s but only 3.0 s decoded (truncated file?)"])
+    }
+
+    @Test func randomBytesNamedMP3AreNotAudio() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("noise.mp3")
+        try Data(TestBytes.pseudoRandom(64 * 1024, seed: 3)).write(to: URL(fileURLWithPath: path))
+        #expect(throws: DecodeError.self) { try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123) }
+    }
+
+    @Test func cancelsWhenAsked() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tone.mp3")
+        try ffmpeg(sineInput(seconds: 20) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        let abort = AbortFlag()
+
+        let decoder = try AudioDecoder(path: path, sampleRate: Self.rate, shouldAbort: { abort.isRaised }, mp3: .libmpg123)
+        #expect(try decoder.nextBlock() != nil)
+        #expect(decoder.source.library == .libmpg123)
+        abort.raise()
+
+        #expect(throws: DecodeError.cancelled(path: path)) { try decoder.nextBlock() }
+    }
+}
