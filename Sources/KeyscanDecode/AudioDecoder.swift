@@ -83,7 +83,7 @@ public final class AudioDecoder {
         }
         do {
             let (format, stream) = try FFmpegDecoder.open(path: path, interrupt: interrupt)
-            if mp3 == .libmpg123, stream.isMP3 {
+            if mp3 == .libmpg123, stream.isMP3, MPG123Handle.rates.contains(sampleRate) {
                 do {
                     backend = try MPG123Decoder(path: path, format: format, stream: stream, sampleRate: sampleRate,
                                                 interrupt: interrupt)
@@ -201,9 +201,10 @@ public enum MP3Decoding: Sendable, Equatable {
     /// exact, librosa-matching path.
     case ffmpeg
     /// libmpg123, fed the packets FFmpeg's demuxer reads, mixing to mono before synthesis and
-    /// synthesising at a quarter or half of the stream's rate when that still reaches the
-    /// output rate: most of the decoding work is the upper subbands the transform never
-    /// reads. FFmpeg's decoder takes over, with a warning, when libmpg123 fails before any audio.
+    /// synthesising at the output rate (a quarter of 44.1 kHz for the fast front end): most of
+    /// the decoding work is the upper subbands the transform never reads. FFmpeg's decoder
+    /// takes over, with a warning, when libmpg123 fails before any audio, and for output
+    /// rates libmpg123 does not produce (`mpg123_rates`: 8 to 48 kHz, MPEG's nine).
     case libmpg123
 }
 

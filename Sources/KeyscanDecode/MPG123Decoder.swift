@@ -2,8 +2,7 @@ import CFFmpeg
 
 /// `AudioDecoder`'s backend for MP3 on the fast path: FFmpeg's demuxer reads the packets
 /// (probing, ID3 tags, the LAME/Xing frame, interruption), libmpg123 decodes them with its
-/// mono mix and reduced-rate synthesis, and a `Resampler` converts the rest of the way
-/// when the reduced rate is not the output rate (12 kHz from a 48 kHz MP3 → 11.025 kHz).
+/// mono mix and reduced-rate synthesis straight to the output rate (`MPG123Handle`).
 ///
 /// One decoder per file, used from one thread.
 final class MPG123Decoder: DecoderBackend {
@@ -18,15 +17,11 @@ final class MPG123Decoder: DecoderBackend {
     private let mpg123: MPG123Handle
     private let packet: Packet
     private let interrupt: Interrupt?
-    /// libmpg123 synthesises at the stream's rate divided by this.
-    let downSampling: Int
-    /// libmpg123's output rate, once it has said (MPG123_NEW_FORMAT).
-    private var decodedRate: Int?
-    /// From `decodedRate` to `sampleRate`, when they differ.
-    private var resampler: Resampler?
     /// Output samples still to drop from the start: FFmpeg's skip side data (encoder delay
-    /// and decoder delay), at the reduced rate.
+    /// and decoder delay), at the output rate.
     private var pendingSkip = 0
+    /// One packet's frames, before the padding at the end of the stream is cut from them.
+    private var frames: [Float] = []
     private var finished = false
     private var sentPackets = 0
     private var decodedFrames = 0
@@ -36,13 +31,12 @@ final class MPG123Decoder: DecoderBackend {
     private var sampleCount = 0
     private let durationIsDeclared: Bool
 
-    /// The divisor of `sourceRate` libmpg123 synthesises at: the largest of 4, 2, 1 whose
-    /// rate is still at least `target` and is one libmpg123 outputs without resampling.
-    static func downSampling(sourceRate: Int, target: Int) -> Int {
-        MPG123Handle.downSamplings.reversed().first { d in
-            sourceRate % d == 0 && sourceRate / d >= target && MPG123Handle.rates.contains(sourceRate / d)
-        } ?? 1
-    }
+    /// Largest sample magnitude of a frame taken as audio: +24 dBFS. libmpg123 decodes what a
+    /// valid header announces without checking the payload, so a frame whose side information
+    /// is damaged comes out as noise at up to thousands of times full scale (random bytes in
+    /// a frame's payload did); real MP3s overshoot full scale by a few dB at most. Such a
+    /// frame is dropped and counted as corrupt, as FFmpeg's decoder rejects most of them.
+    static let frameLimit: Float = 16
 
     /// Decodes the MP3 `stream` of the opened `format` (from `FFmpegDecoder.open`).
     init(path: String, format: FormatContext, stream: StreamView, sampleRate: Int, interrupt: Interrupt?) throws(DecodeError) {
@@ -53,8 +47,7 @@ final class MPG123Decoder: DecoderBackend {
         self.interrupt = interrupt
         streamIndex = stream.index
         try checkSourceRate(stream.sampleRate, path: path)
-        downSampling = Self.downSampling(sourceRate: stream.sampleRate, target: sampleRate)
-        do { mpg123 = try MPG123Handle(downSampling: downSampling) }
+        do { mpg123 = try MPG123Handle(outputRate: sampleRate) }
         catch { throw DecodeError(mpg123: path, error) }
         do { packet = try Packet() }
         catch { throw DecodeError(decoding: path, error) }
@@ -68,7 +61,7 @@ final class MPG123Decoder: DecoderBackend {
     func nextBlock() throws(DecodeError) -> [Float]? {
         guard !finished else { return nil }
         var block: [Float] = []
-        // Slack for the last packet's frame (at most 1152 samples) and a resampler's output.
+        // Slack for the last packet's frames.
         block.reserveCapacity(AudioDecoder.preferredBlockSize + 16_384)
         while block.count < AudioDecoder.preferredBlockSize && !finished {
             try step(into: &block)
@@ -87,59 +80,54 @@ final class MPG123Decoder: DecoderBackend {
         defer { packet.unref() }
         guard packet.streamIndex == streamIndex else { return }
         sentPackets += 1
-        pendingSkip += packet.samplesToSkip / downSampling
+        // FFmpeg's skip side data: the encoder delay and the decoder's 529 samples at the start,
+        // the encoder's padding at the end (from the LAME header, on the last packet), as
+        // FFmpeg's decoder drops them; at the output rate, the same share of the samples.
+        let skip = packet.samplesToSkip
+        pendingSkip += skip.start * sampleRate / source.sampleRate
         do { try mpg123.feed(packet.bytes) }
         catch { throw DecodeError(mpg123: path, error) }
-        try drain(into: &block)
+        frames.removeAll(keepingCapacity: true)
+        try drain()
+        frames.removeLast(min(frames.count, skip.end * sampleRate / source.sampleRate))
+        block.append(contentsOf: frames)
     }
 
-    /// Every frame libmpg123 can decode from what it was fed, into `block`.
-    private func drain(into block: inout [Float]) throws(DecodeError) {
+    /// Every frame libmpg123 can decode from what it was fed, into `frames`.
+    private func drain() throws(DecodeError) {
         while true {
-            let decoded: MPG123Handle.Decoded
-            do { decoded = try mpg123.decodeFrame() }
-            catch {
-                // Before any audio, the file is libmpg123's to refuse (`AudioDecoder` then
-                // tries FFmpeg's decoder); after some, the frame is skipped and counted.
-                guard decodedFrames > 0 else { throw DecodeError(mpg123: path, error) }
-                failures += 1
-                lastFailure = error
-                return
-            }
-            switch decoded {
+            let parsed: MPG123Handle.Parsed
+            do { parsed = try mpg123.nextFrame() }
+            catch { try failed(error); return }
+            switch parsed {
             case .needsInput: return
-            case .newFormat(let rate): try start(rate: rate, into: &block)
-            case .samples(let samples):
-                decodedFrames += 1
-                let skipped = min(pendingSkip, samples.count)
-                pendingSkip -= skipped
-                try append(UnsafeBufferPointer(rebasing: samples[skipped...]), into: &block)
+            case .newFormat(let rate):
+                // MPG123_FORCE_RATE: the first frame's announcement, always of the output rate.
+                guard rate == sampleRate else {
+                    throw .decodeFailed(path: path, reason: "mpg123_getformat: \(rate) Hz, where \(sampleRate) Hz was forced")
+                }
+            case .frame: break
             }
+            // Damaged side information: FFmpeg's decoder rejects such a frame, libmpg123
+            // would conceal it. Counted as lost (see `finish`), not decoded.
+            guard mpg123.frameIsValid else { continue }
+            let decoded: UnsafeBufferPointer<Float>
+            do { decoded = try mpg123.decode() }
+            catch { try failed(error); return }
+            guard !decoded.contains(where: { !(abs($0) <= Self.frameLimit) }) else { continue }
+            decodedFrames += 1
+            let skipped = min(pendingSkip, decoded.count)
+            pendingSkip -= skipped
+            frames.append(contentsOf: decoded[skipped...])
         }
     }
 
-    /// libmpg123's output rate is `rate` from here on: the resampler, if any, follows it.
-    private func start(rate: Int, into block: inout [Float]) throws(DecodeError) {
-        guard rate != decodedRate else { return }
-        try checkSourceRate(rate, path: path)
-        do {
-            try resampler?.flush(into: &block)
-            resampler = rate == sampleRate ? nil
-                : try Resampler(from: PCMFormat(sampleRate: rate, channels: 1, sampleFormat: AV_SAMPLE_FMT_FLT), toRate: sampleRate)
-        } catch { throw DecodeError(decoding: path, error) }
-        decodedRate = rate
-    }
-
-    private func append(_ samples: UnsafeBufferPointer<Float>, into block: inout [Float]) throws(DecodeError) {
-        guard let base = samples.baseAddress, !samples.isEmpty else { return }
-        guard let resampler else { block.append(contentsOf: samples); return }
-        var plane: UnsafePointer<UInt8>? = UnsafeRawPointer(base).assumingMemoryBound(to: UInt8.self)
-        do {
-            var offset = 0
-            while offset < samples.count {
-                offset = try resampler.convert(planes: &plane, count: samples.count, from: offset, into: &block)
-            }
-        } catch { throw DecodeError(decoding: path, error) }
+    /// Before any audio, the file is libmpg123's to refuse (`AudioDecoder` then tries
+    /// FFmpeg's decoder); after some, the frame is skipped and counted.
+    private func failed(_ error: MPG123Error) throws(DecodeError) {
+        guard decodedFrames > 0 else { throw DecodeError(mpg123: path, error) }
+        failures += 1
+        lastFailure = error
     }
 
     /// A read error mid-file keeps what was decoded so far, as FFmpeg's path does.
@@ -153,13 +141,15 @@ final class MPG123Decoder: DecoderBackend {
     /// Judges what decoding got past, as FFmpeg's path does: no frame fails the file, and so
     /// does more than `maximumCorruptFraction` of the packets lost; fewer become a warning.
     /// libmpg123 skips damaged data by resynchronising, mostly without an error, so a lost
-    /// packet is one that gave no frame.
+    /// packet is one that gave no frame (or only a frame beyond `frameLimit`); the last
+    /// packet of a file cut short is a partial frame, which libmpg123, fed, waits for the rest
+    /// of, and is not counted.
     private func finish(into block: inout [Float]) throws(DecodeError) {
         finished = true
         guard decodedFrames > 0 else {
             throw .decodeFailed(path: path, reason: "mpg123_decode_frame: no frame decoded from \(sentPackets) packets")
         }
-        let lost = max(failures, sentPackets - decodedFrames)
+        let lost = max(failures, sentPackets - decodedFrames - 1)
         if lost > 0 {
             let last = lastFailure.map { " (last: \($0.description))" } ?? ""
             if Double(lost) > AudioDecoder.maximumCorruptFraction * Double(sentPackets) {
@@ -168,8 +158,6 @@ final class MPG123Decoder: DecoderBackend {
             let packets = lost == 1 ? "packet" : "packets"
             notes.append("skipped \(lost) corrupt \(packets) of \(sentPackets)\(last)")
         }
-        do { try resampler?.flush(into: &block) }
-        catch { throw DecodeError(decoding: path, error) }
         let decoded = Double(sampleCount + block.count) / Double(sampleRate)
         if durationIsDeclared, let declared = source.duration,
            decoded < AudioDecoder.truncationWarningFraction * declared, declared - decoded > 1 {

@@ -1,18 +1,20 @@
 import CMPG123
 
 /// Owns one libmpg123 decoder (mpg123_handle) in feed mode: it is handed MP3 frames, as
-/// FFmpeg's demuxer reads them, and returns mono Float32 at the stream's rate divided by
-/// `downSampling`. The only file that calls libmpg123.
+/// FFmpeg's demuxer reads them, and returns mono Float32 at `outputRate` whatever the
+/// stream's rate. The only file that calls libmpg123.
 ///
 /// `MPG123_MONO_MIX` averages the two channels before synthesis (as `librosa.to_mono`
-/// averages after it: synthesis is linear, so the two agree to rounding), and
-/// `MPG123_DOWN_SAMPLE` synthesises only the lowest half or quarter of the 32 subbands at
-/// that fraction of the rate, so the samples the transform never reads are never made.
+/// averages after it: synthesis is linear, so the two agree to rounding).
+/// `MPG123_FORCE_RATE` makes libmpg123 synthesise at the output rate directly: at a half or
+/// a quarter of the stream's rate (11.025 kHz from 22.05 or 44.1 kHz) its 2:1 and 4:1
+/// synthesis, which computes only the lowest 16 or 8 of the 32 subbands, the same code as
+/// `MPG123_DOWN_SAMPLE`; at other ratios (12 kHz and 48 kHz MP3s) its N-to-M synthesis,
+/// which drops the subbands above the output's Nyquist frequency and interpolates the
+/// filterbank at the output instants. One rate out, whatever a damaged or chained stream's
+/// headers announce, so no output format ever needs setting up again mid-stream.
 final class MPG123Handle {
     private let handle: OpaquePointer
-
-    /// The rate divisors libmpg123's synthesis offers: `MPG123_DOWN_SAMPLE` 0, 1 and 2.
-    static let downSamplings = [1, 2, 4]
 
     /// The output rates libmpg123 can produce without its own resampler (`mpg123_rates`):
     /// a reduced rate must be one of them, or libmpg123 finds no output format.
@@ -27,8 +29,8 @@ final class MPG123Handle {
     /// Global set-up, once per process (a no-op since libmpg123 1.27, needed before it).
     private static let initialised: Int32 = mpg123_init()
 
-    init(downSampling: Int) throws(MPG123Error) {
-        precondition(Self.downSamplings.contains(downSampling), "MPG123Handle: down-sampling by \(downSampling)")
+    init(outputRate: Int) throws(MPG123Error) {
+        precondition(Self.rates.contains(outputRate), "MPG123Handle: output rate \(outputRate) Hz")
         try Self.check(Self.initialised, "mpg123_init")
         var code: Int32 = 0
         guard let created = mpg123_new(nil, &code) else {
@@ -38,18 +40,21 @@ final class MPG123Handle {
         // Fully initialised from here: a throw below still runs deinit.
 
         // Quiet: libmpg123 would print warnings to stderr, which is keyscan's profile table's.
-        // Mono mix and float output. Not gapless: FFmpeg's demuxer has already read the
-        // LAME/Xing frame, and its skip side data says what to drop (see `MPG123Decoder`).
-        try check(mpg123_param2(handle, Int32(MPG123_ADD_FLAGS.rawValue), Int(MPG123_QUIET.rawValue | MPG123_MONO_MIX.rawValue | MPG123_FORCE_FLOAT.rawValue), 0),
-                  "mpg123_param2(MPG123_ADD_FLAGS)")
+        // Mono mix and float output. No "Frankenstein" streams: a header announcing another
+        // rate or layer mid-stream is damage (random bytes imitate one every few KB), to be
+        // skipped, not a new stream to set the output up for. Not gapless: FFmpeg's demuxer
+        // has already read the LAME/Xing frame, and its skip side data says what to drop
+        // (see `MPG123Decoder`).
+        let flags = MPG123_QUIET.rawValue | MPG123_MONO_MIX.rawValue | MPG123_FORCE_FLOAT.rawValue
+        try check(mpg123_param2(handle, Int32(MPG123_ADD_FLAGS.rawValue), Int(flags), 0), "mpg123_param2(MPG123_ADD_FLAGS)")
+        // Resynchronise after damage of any length (the default gives up after 1 KB and the
+        // handle stays failed): FFmpeg's decoder, too, goes on with the next good packet.
+        try check(mpg123_param2(handle, Int32(MPG123_RESYNC_LIMIT.rawValue), -1, 0), "mpg123_param2(MPG123_RESYNC_LIMIT)")
         try check(mpg123_param2(handle, Int32(MPG123_REMOVE_FLAGS.rawValue), Int(MPG123_GAPLESS.rawValue), 0), "mpg123_param2(MPG123_REMOVE_FLAGS)")
-        try check(mpg123_param2(handle, Int32(MPG123_DOWN_SAMPLE.rawValue), downSampling.trailingZeroBitCount, 0),
-                  "mpg123_param2(MPG123_DOWN_SAMPLE)")
-        // Only mono float, at any rate it knows.
+        try check(mpg123_param2(handle, Int32(MPG123_FORCE_RATE.rawValue), outputRate, 0), "mpg123_param2(MPG123_FORCE_RATE)")
+        // Only mono float at that rate.
         try check(mpg123_format_none(handle), "mpg123_format_none")
-        for rate in Self.rates {
-            try check(mpg123_format(handle, rate, Int32(MPG123_MONO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue)), "mpg123_format")
-        }
+        try check(mpg123_format(handle, outputRate, Int32(MPG123_MONO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue)), "mpg123_format")
         try check(mpg123_open_feed(handle), "mpg123_open_feed")
     }
 
@@ -63,35 +68,57 @@ final class MPG123Handle {
         try check(mpg123_feed(handle, base.assumingMemoryBound(to: UInt8.self), bytes.count), "mpg123_feed")
     }
 
-    enum Decoded {
-        /// One frame's samples, valid until the next call.
-        case samples(UnsafeBufferPointer<Float>)
-        /// The output format is (or will be) `rate` Hz from here on.
+    enum Parsed {
+        /// The next frame is read and parsed, not yet decoded: `frameIsValid`, then `decode`
+        /// (or the next `nextFrame`, which skips it).
+        case frame
+        /// The output format is `rate` Hz from the frame just parsed on.
         case newFormat(rate: Int)
         /// Every frame of the bytes fed so far is out.
         case needsInput
     }
 
-    /// Decodes the next frame of what was fed.
-    func decodeFrame() throws(MPG123Error) -> Decoded {
+    /// Reads and parses the next frame of what was fed (`mpg123_framebyframe_next`: decoding
+    /// frame by frame lets a damaged frame be looked at, and skipped, before it is decoded).
+    func nextFrame() throws(MPG123Error) -> Parsed {
+        let code = mpg123_framebyframe_next(handle)
+        switch code {
+        case Int32(MPG123_NEED_MORE.rawValue), Int32(MPG123_DONE.rawValue): return .needsInput
+        case Int32(MPG123_NEW_FORMAT.rawValue): return .newFormat(rate: try outputRate())
+        default:
+            try check(code, "mpg123_framebyframe_next")
+            return .frame
+        }
+    }
+
+    /// Whether the parsed frame's side information is usable (`MP3SideInfo`).
+    var frameIsValid: Bool {
+        var header: UInt = 0
+        var body: UnsafeMutablePointer<UInt8>?
+        var count = 0
+        guard mpg123_framedata(handle, &header, &body, &count) == Int32(MPG123_OK.rawValue), let body else { return false }
+        return MP3SideInfo.isValid(header: UInt32(truncatingIfNeeded: header), body: UnsafeRawBufferPointer(start: body, count: count))
+    }
+
+    /// Decodes the parsed frame: its samples, valid until the next call.
+    func decode() throws(MPG123Error) -> UnsafeBufferPointer<Float> {
         var frameNumber: off_t = 0
         var audio: UnsafeMutablePointer<UInt8>?
         var bytes = 0
-        let code = mpg123_decode_frame(handle, &frameNumber, &audio, &bytes)
-        switch code {
-        case Int32(MPG123_NEED_MORE.rawValue), Int32(MPG123_DONE.rawValue):
-            return .needsInput
-        case Int32(MPG123_NEW_FORMAT.rawValue):
-            var rate = 0
-            var channels: Int32 = 0, encoding: Int32 = 0
-            try check(mpg123_getformat(handle, &rate, &channels, &encoding), "mpg123_getformat")
-            return .newFormat(rate: rate)
-        default:
-            try check(code, "mpg123_decode_frame")
-            let count = bytes / MemoryLayout<Float>.size
-            guard let audio, count > 0 else { return .samples(UnsafeBufferPointer(start: nil, count: 0)) }
-            return .samples(UnsafeBufferPointer(start: UnsafeRawPointer(audio).assumingMemoryBound(to: Float.self), count: count))
-        }
+        var code = mpg123_framebyframe_decode(handle, &frameNumber, &audio, &bytes)
+        // The format change of a frame `nextFrame` has already reported.
+        if code == Int32(MPG123_NEW_FORMAT.rawValue) { code = mpg123_framebyframe_decode(handle, &frameNumber, &audio, &bytes) }
+        try check(code, "mpg123_framebyframe_decode")
+        let count = bytes / MemoryLayout<Float>.size
+        guard let audio, count > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: UnsafeRawPointer(audio).assumingMemoryBound(to: Float.self), count: count)
+    }
+
+    private func outputRate() throws(MPG123Error) -> Int {
+        var rate = 0
+        var channels: Int32 = 0, encoding: Int32 = 0
+        try check(mpg123_getformat(handle, &rate, &channels, &encoding), "mpg123_getformat")
+        return rate
     }
 
     /// The one return-code checker for the handle's calls: anything but MPG123_OK throws,
