@@ -33,6 +33,18 @@ enum MP3SideInfo {
     }
 }
 
+extension MP3SideInfo {
+    /// The sample rate an MPEG audio frame header at the start of `bytes` announces, or nil
+    /// if `bytes` does not start with one (no sync word, a reserved version or rate index).
+    static func sampleRate(ofHeaderAt bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] & 0xE0 == 0xE0 else { return nil }
+        let version = (bytes[1] >> 3) & 3, index = Int((bytes[2] >> 2) & 3)
+        guard version != 1, index != 3 else { return nil }
+        let base = [44100, 48000, 32000][index]
+        return version == 3 ? base : version == 2 ? base / 2 : base / 4
+    }
+}
+
 /// MSB-first bits of a byte buffer; reading past its end gives zeros and sets `overran`.
 private struct BitReader {
     private let bytes: UnsafeRawBufferPointer

@@ -47,7 +47,7 @@ final class MPG123Decoder: DecoderBackend {
         self.interrupt = interrupt
         streamIndex = stream.index
         try checkSourceRate(stream.sampleRate, path: path)
-        do { mpg123 = try MPG123Handle(outputRate: sampleRate) }
+        do { mpg123 = try MPG123Handle(sourceRate: stream.sampleRate, outputRate: sampleRate) }
         catch { throw DecodeError(mpg123: path, error) }
         do { packet = try Packet() }
         catch { throw DecodeError(decoding: path, error) }
@@ -85,6 +85,9 @@ final class MPG123Decoder: DecoderBackend {
         // FFmpeg's decoder drops them; at the output rate, the same share of the samples.
         let skip = packet.samplesToSkip
         pendingSkip += skip.start * sampleRate / source.sampleRate
+        // A frame announcing another rate than the stream's is damage (random bytes imitate a
+        // header every few KB): not fed, so libmpg123 never sets its output up for it.
+        if let rate = MP3SideInfo.sampleRate(ofHeaderAt: packet.bytes), rate != source.sampleRate { return }
         do { try mpg123.feed(packet.bytes) }
         catch { throw DecodeError(mpg123: path, error) }
         frames.removeAll(keepingCapacity: true)
@@ -101,6 +104,10 @@ final class MPG123Decoder: DecoderBackend {
             catch { try failed(error); return }
             switch parsed {
             case .needsInput: return
+            case .ended:
+                // A header of another stream inside a packet: the rest of what was fed is lost.
+                do { try mpg123.restart() } catch { throw DecodeError(mpg123: path, error) }
+                return
             case .newFormat(let rate):
                 // MPG123_FORCE_RATE: the first frame's announcement, always of the output rate.
                 guard rate == sampleRate else {
