@@ -27,6 +27,8 @@ final class MPG123Decoder: DecoderBackend {
     private var decodedFrames = 0
     /// Frames libmpg123 reported an error for, and the last such error.
     private var failures = 0
+    /// Whether libmpg123 has not been fed since it started: see `step`.
+    private var awaitingHeader = true
     private var lastFailure: MPG123Error?
     private var sampleCount = 0
     private let durationIsDeclared: Bool
@@ -86,8 +88,15 @@ final class MPG123Decoder: DecoderBackend {
         let skip = packet.samplesToSkip
         pendingSkip += skip.start * sampleRate / source.sampleRate
         // A frame announcing another rate than the stream's is damage (random bytes imitate a
-        // header every few KB): not fed, so libmpg123 never sets its output up for it.
-        if let rate = MP3SideInfo.sampleRate(ofHeaderAt: packet.bytes), rate != source.sampleRate { return }
+        // header every few KB): not fed, so libmpg123 never sets its output up for it. At the
+        // start, and after a restart, libmpg123 takes its format from the first header it
+        // meets: it is fed from a packet that starts with a header of the stream's rate on.
+        let rate = MP3SideInfo.sampleRate(ofHeaderAt: packet.bytes)
+        if let rate, rate != source.sampleRate { return }
+        if awaitingHeader {
+            guard rate != nil else { return }
+            awaitingHeader = false
+        }
         do { try mpg123.feed(packet.bytes) }
         catch { throw DecodeError(mpg123: path, error) }
         frames.removeAll(keepingCapacity: true)
@@ -107,6 +116,7 @@ final class MPG123Decoder: DecoderBackend {
             case .ended:
                 // A header of another stream inside a packet: the rest of what was fed is lost.
                 do { try mpg123.restart() } catch { throw DecodeError(mpg123: path, error) }
+                awaitingHeader = true
                 return
             case .newFormat(let rate):
                 // MPG123_FORCE_RATE: the first frame's announcement, always of the output rate.

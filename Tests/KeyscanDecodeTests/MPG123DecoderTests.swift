@@ -85,8 +85,9 @@ import KeyscanDecode
 
         #expect(decoder.source.library == .libmpg123, "\(decoder.warnings)")
         #expect(decoder.warnings.allSatisfy { $0.hasPrefix("skipped") && $0.contains("corrupt") }, "\(decoder.warnings)")
-        // Lost or concealed frames: what is around the damage is still there, 3 s less at most 0.2 s.
-        #expect(samples.count > Int(2.8 * Double(Self.rate)), "\(samples.count) samples")
+        // Lost or concealed frames: what is around the damage is still there, 3 s less at most 0.3 s
+        // (the 4 KB are 0.17 s at 192 kb/s; after a stream change libmpg123 restarts at a frame).
+        #expect(samples.count > Int(2.7 * Double(Self.rate)), "\(samples.count) samples")
     }
 
     @Test func mostlyCorruptFileFails() throws {
