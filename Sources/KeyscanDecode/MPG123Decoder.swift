@@ -140,11 +140,15 @@ final class MPG123Decoder: DecoderBackend {
     }
 
     /// Before any audio, the file is libmpg123's to refuse (`AudioDecoder` then tries
-    /// FFmpeg's decoder); after some, the frame is skipped and counted.
+    /// FFmpeg's decoder); after some, the frame is skipped and counted, and libmpg123 starts
+    /// again at the next packet that starts with a frame header (it does not resynchronise:
+    /// see `MPG123Handle`).
     private func failed(_ error: MPG123Error) throws(DecodeError) {
         guard decodedFrames > 0 else { throw DecodeError(mpg123: path, error) }
         failures += 1
         lastFailure = error
+        do { try mpg123.restart() } catch { throw DecodeError(mpg123: path, error) }
+        awaitingHeader = true
     }
 
     /// A read error mid-file keeps what was decoded so far, as FFmpeg's path does.

@@ -15,10 +15,14 @@ import CMPG123
 /// and 1.6× the CPU time of the 4:1 synthesis (`mpg123 -t -m -e f32`, `-r 11025` against
 /// `-4`, 0.31 against 0.19 s on a 5-minute MP3, three runs each).
 ///
-/// No "Frankenstein" streams (`MPG123_NO_FRANKENSTEIN`): a header announcing another rate
-/// mid-stream ends the stream (`nextFrame` says `.ended`, and `restart` goes on with the next
-/// bytes) instead of setting up another output format, which for a quarter of a rate outside
-/// MPEG's nine fails, printing to stderr whatever MPG123_QUIET says (libmpg123 1.31).
+/// No "Frankenstein" streams (`MPG123_NO_FRANKENSTEIN`) and no resynchronising
+/// (`MPG123_NO_RESYNC`): a header announcing another rate mid-stream ends the stream
+/// (`nextFrame` says `.ended`), and bytes that are not the next frame are an error, after
+/// either of which `MPG123Decoder` calls `restart` and feeds again from a packet that starts
+/// with a frame header. libmpg123 never scans damaged bytes for something like a header,
+/// then: one of another rate would make it set up another output format, which for a
+/// quarter of a rate outside MPEG's nine fails, printing to stderr whatever MPG123_QUIET
+/// says (libmpg123 1.31; the fuzzer met it hundreds of times a minute).
 final class MPG123Handle {
     private let handle: OpaquePointer
 
@@ -55,10 +59,8 @@ final class MPG123Handle {
         // has already read the LAME/Xing frame, and its skip side data says what to drop
         // (see `MPG123Decoder`).
         let flags = MPG123_QUIET.rawValue | MPG123_MONO_MIX.rawValue | MPG123_FORCE_FLOAT.rawValue | MPG123_NO_FRANKENSTEIN.rawValue
+            | MPG123_NO_RESYNC.rawValue
         try check(mpg123_param2(handle, Int32(MPG123_ADD_FLAGS.rawValue), Int(flags), 0), "mpg123_param2(MPG123_ADD_FLAGS)")
-        // Resynchronise after damage of any length (the default gives up after 1 KB and the
-        // handle stays failed): FFmpeg's decoder, too, goes on with the next good packet.
-        try check(mpg123_param2(handle, Int32(MPG123_RESYNC_LIMIT.rawValue), -1, 0), "mpg123_param2(MPG123_RESYNC_LIMIT)")
         try check(mpg123_param2(handle, Int32(MPG123_REMOVE_FLAGS.rawValue), Int(MPG123_GAPLESS.rawValue), 0), "mpg123_param2(MPG123_REMOVE_FLAGS)")
         if let halvings = (0...2).first(where: { sourceRate == outputRate << $0 }) {
             try check(mpg123_param2(handle, Int32(MPG123_DOWN_SAMPLE.rawValue), halvings, 0), "mpg123_param2(MPG123_DOWN_SAMPLE)")
