@@ -119,9 +119,11 @@ final class MPG123Decoder: DecoderBackend {
                 awaitingHeader = true
                 return
             case .newFormat(let rate):
-                // MPG123_FORCE_RATE: the first frame's announcement, always of the output rate.
+                // The first frame's rate, reduced: another than the stream's is damage.
                 guard rate == sampleRate else {
-                    throw .decodeFailed(path: path, reason: "mpg123_getformat: \(rate) Hz, where \(sampleRate) Hz was forced")
+                    try failed(MPG123Error(call: "mpg123_getformat", code: 0,
+                                           text: "\(rate) Hz out, where the stream's rate gives \(sampleRate) Hz"))
+                    return
                 }
             case .frame: break
             }

@@ -62,14 +62,22 @@ final class MPG123Handle {
             | MPG123_NO_RESYNC.rawValue
         try check(mpg123_param2(handle, Int32(MPG123_ADD_FLAGS.rawValue), Int(flags), 0), "mpg123_param2(MPG123_ADD_FLAGS)")
         try check(mpg123_param2(handle, Int32(MPG123_REMOVE_FLAGS.rawValue), Int(MPG123_GAPLESS.rawValue), 0), "mpg123_param2(MPG123_REMOVE_FLAGS)")
+        // Mono float only. At a reduced rate, at any rate libmpg123 knows: a damaged stream's
+        // first header may announce another rate than FFmpeg's probe found, and an output
+        // format libmpg123 cannot set up is printed to stderr; `MPG123Decoder` treats any
+        // rate but `outputRate` as damage.
+        try check(mpg123_format_none(handle), "mpg123_format_none")
+        let outputs: [Int]
         if let halvings = (0...2).first(where: { sourceRate == outputRate << $0 }) {
             try check(mpg123_param2(handle, Int32(MPG123_DOWN_SAMPLE.rawValue), halvings, 0), "mpg123_param2(MPG123_DOWN_SAMPLE)")
+            outputs = Self.rates
         } else {
             try check(mpg123_param2(handle, Int32(MPG123_FORCE_RATE.rawValue), outputRate, 0), "mpg123_param2(MPG123_FORCE_RATE)")
+            outputs = [outputRate]
         }
-        // Only mono float at that rate.
-        try check(mpg123_format_none(handle), "mpg123_format_none")
-        try check(mpg123_format(handle, outputRate, Int32(MPG123_MONO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue)), "mpg123_format")
+        for rate in outputs {
+            try check(mpg123_format(handle, rate, Int32(MPG123_MONO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue)), "mpg123_format")
+        }
         try check(mpg123_open_feed(handle), "mpg123_open_feed")
     }
 
