@@ -31,6 +31,10 @@ let package = Package(
         .systemLibrary(
             name: "CVorbisFile", pkgConfig: "vorbisfile",
             providers: [.apt(["libvorbis-dev"])]),
+        // libmpg123: MP3 audio on the fast path, mono-mixed and synthesised at a reduced rate.
+        .systemLibrary(
+            name: "CMPG123", pkgConfig: "libmpg123",
+            providers: [.apt(["libmpg123-dev"])]),
         .systemLibrary(
             name: "CSoxr", pkgConfig: "soxr",
             providers: [.apt(["libsoxr-dev"])]),
@@ -45,7 +49,7 @@ let package = Package(
         .target(name: "CTagLib", dependencies: ["TagLibSystem"]),
 
         // decode → cqt → model → results, one module per stage.
-        .target(name: "KeyscanDecode", dependencies: ["CFFmpeg", "CVorbisFile"]),
+        .target(name: "KeyscanDecode", dependencies: ["CFFmpeg", "CVorbisFile", "CMPG123"]),
         .target(name: "KeyscanCQT", dependencies: ["CSoxr", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanModel", dependencies: ["KeyscanCQT", "COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "KeyscanResults"),

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages keyscan builds and tests with, if any is missing:
-# FFmpeg 5.1 (decoding), libvorbisfile (Ogg Vorbis that FFmpeg refuses), libsoxr (the
+# FFmpeg 5.1 (decoding), libmpg123 (MP3 on the fast front end), libvorbisfile (Ogg Vorbis that FFmpeg refuses), libsoxr (the
 # transform's resampler), OpenBLAS (matrix products),
 # SQLite (the result cache, through GRDB), TagLib 1.13 (writing key tags), pkg-config (to
 # find them), and the ffmpeg tool (the tests encode their audio with it, and read tags back
 # with its ffprobe), and python3-venv (.ci/run tests the Ray runner, tools/distributed, from a venv).
 # Usage: tools/install-deps.sh [PACKAGE...]   also installs these, e.g. what a test needs
 set -euo pipefail
-packages=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswresample-dev libvorbis-dev
+packages=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswresample-dev libmpg123-dev libvorbis-dev
           libsoxr-dev libopenblas-dev libsqlite3-dev libtag1-dev ffmpeg python3-venv "$@")
 missing=()
 for p in "${packages[@]}"; do

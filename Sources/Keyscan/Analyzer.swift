@@ -22,13 +22,17 @@ public final class Analyzer: Sendable {
     /// caches analyze again. 2: Ogg Vorbis that FFmpeg refuses is decoded by libvorbisfile,
     /// where version 1 cached a `not_audio` error; results carry the key timeline and the tuning.
     /// 3: model 2.0.0 ships, learned from real recordings, with a calibrated confidence (the
-    /// weights' hash in `identity` alone would already re-analyze).
-    public static let pipelineVersion = 3
+    /// weights' hash in `identity` alone would already re-analyze). 4: the fast front end
+    /// (11.025 kHz, MP3 through libmpg123) is the default for models that ask for it.
+    public static let pipelineVersion = 4
 
     /// Loads the weights and builds the transform's kernels.
     ///
-    /// - Parameter oggVorbis: which library decodes Ogg Vorbis; tests force libvorbisfile.
-    public init(modelPath: String, timeline: KeyTimeline = .default,
+    /// - Parameters:
+    ///   - frontEnd: nil for the one the weights declare (`FrontEnd.declared(by:)`: the
+    ///     shipped model's is fast, the reference's exact); `.exact` for `--exact`.
+    ///   - oggVorbis: which library decodes Ogg Vorbis; tests force libvorbisfile.
+    public init(modelPath: String, timeline: KeyTimeline = .default, frontEnd: FrontEnd? = nil,
                 oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(AnalyzerSetupError) {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: modelPath)) }
@@ -37,11 +41,14 @@ public final class Analyzer: Sendable {
         catch { throw .model(error) }
         self.modelPath = modelPath
         self.timeline = timeline
-        // Forced libvorbisfile decodes Ogg Vorbis a little differently: its results are its own.
+        let frontEnd = frontEnd ?? FrontEnd.declared(by: model.config)
+        // Forced libvorbisfile decodes Ogg Vorbis a little differently: its results are its own,
+        // and so are each front end's.
         identity = "keyscan-pipeline-\(Self.pipelineVersion)/timeline-\(timeline.resolution)-\(timeline.switchPenalty)"
             + "/weights-fnv1a64-" + String(fnv1a64(data), radix: 16)
+            + "/front-end-\(frontEnd.rawValue)"
             + (oggVorbis == .libvorbisfile ? "/libvorbisfile" : "")
-        do { features = try FeatureExtractor(oggVorbis: oggVorbis) }
+        do { features = try FeatureExtractor(frontEnd: frontEnd, oggVorbis: oggVorbis) }
         catch { throw .transform(error) }
     }
 

@@ -19,10 +19,13 @@ public final class FeatureExtractor: Sendable {
     let kernels: CQTKernels
     /// Which library decodes Ogg Vorbis (tests force libvorbisfile).
     public let oggVorbis: OggVorbisDecoding
+    /// Decoding and transform: librosa's exact numbers, or the fast path.
+    public let frontEnd: FrontEnd
 
     /// Builds the transform's kernels (once per process).
-    public init(oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(CQTConfigurationError) {
-        kernels = try CQTKernels(configuration: .keyNet)
+    public init(frontEnd: FrontEnd = .fast, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(CQTConfigurationError) {
+        kernels = try CQTKernels(configuration: frontEnd.configuration)
+        self.frontEnd = frontEnd
         self.oggVorbis = oggVorbis
     }
 
@@ -89,7 +92,8 @@ public final class FeatureExtractor: Sendable {
         do throws(DecodeError) {
             let decoder = try timer.measure(.open) { () throws(DecodeError) in
                 try AudioDecoder(path: path, sampleRate: kernels.configuration.sampleRate,
-                                 shouldAbort: { deadline.stop() != nil }, oggVorbis: oggVorbis)
+                                 shouldAbort: { deadline.stop() != nil }, oggVorbis: oggVorbis,
+                                 mp3: frontEnd.mp3)
             }
             // Abandoned on a throw: its deinit waits for the chunks already handed to workers.
             let transform = ConstantQTransform(kernels: kernels)

@@ -43,6 +43,7 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var timelineOptions: TimelineOptions
+    @OptionGroup var frontEndOptions: FrontEndOptions
 
     @Flag(help: "Write each detected key into the file's own tag; a key a file already has is kept.")
     var writeTags = false
@@ -67,7 +68,7 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
-        let analyzer = try Self.analyzer(model: model, timeline: timelineOptions.timeline)
+        let analyzer = try Self.analyzer(model: model, timeline: timelineOptions.timeline, frontEnd: frontEndOptions.frontEnd)
         let tagging = writeTags
             ? KeyTagging(notation: tagNotation ?? .standard, overwrite: overwriteTags,
                          environment: ProcessInfo.processInfo.environment)
@@ -120,13 +121,13 @@ struct Analyze: ParsableCommand {
 
 extension Analyze {
     /// Loads the model given with --model, or the default one.
-    static func analyzer(model: String?, timeline: KeyTimeline) throws -> Analyzer {
+    static func analyzer(model: String?, timeline: KeyTimeline, frontEnd: FrontEnd?) throws -> Analyzer {
         guard let modelPath = model ?? ModelLocator.defaultModel() else {
             throw ValidationError(ModelLocator.missingModelAdvice)
         }
         // One BLAS thread per product: keyscan parallelises over files, chunks and tiles itself.
         setBLASThreadCount(1)
-        do { return try Analyzer(modelPath: modelPath, timeline: timeline, oggVorbis: oggVorbisDecoding()) }
+        do { return try Analyzer(modelPath: modelPath, timeline: timeline, frontEnd: frontEnd, oggVorbis: oggVorbisDecoding()) }
         catch { throw ValidationError("\(error)") }
     }
 

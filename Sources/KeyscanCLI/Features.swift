@@ -12,7 +12,9 @@ struct Features: ParsableCommand {
         discussion: """
             Each FILE becomes OUT/<name>.npy, float32 of shape (105, frames): log(1 + |CQT|), \
             105 bins of 24 per octave from 65 Hz, 5 frames/s, the last two frames dropped, as \
-            `analyze` feeds the model. One JSON line per file on stdout says what was written \
+            `analyze` feeds the model: on the fast front end (11.025 kHz, MP3 through libmpg123), \
+            the shipped model's, unless --exact asks for librosa's exact numbers (the reference's \
+            weights). One JSON line per file on stdout says what was written \
             or why not. Needs no model. Exit status as for analyze.
             """)
 
@@ -21,9 +23,12 @@ struct Features: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for the .npy files (created if needed).", valueName: "folder"))
     var out: String
 
+    @OptionGroup var frontEndOptions: FrontEndOptions
+
     func run() throws {
         let extractor: FeatureExtractor
-        do { extractor = try FeatureExtractor(oggVorbis: Analyze.oggVorbisDecoding()) }
+        do { extractor = try FeatureExtractor(frontEnd: frontEndOptions.exact ? .exact : .fast,
+                                                      oggVorbis: Analyze.oggVorbisDecoding()) }
         catch { throw ValidationError("\(error)") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let files = try options.files()

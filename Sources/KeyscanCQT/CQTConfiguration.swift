@@ -12,19 +12,34 @@ public struct CQTConfiguration: Sendable, Hashable {
     public var binsPerOctave: Int
     /// librosa's `sparsity`: the share of each kernel's spectral L1 mass dropped.
     public var sparsity: Double
+    /// Multiplies every magnitude before log(1 + ·); librosa has no such factor (1).
+    public var magnitudeScale: Double
 
     public init(sampleRate: Int = 44100, hopLength: Int = 8820, minimumFrequency: Double = 65,
-                binCount: Int = 105, binsPerOctave: Int = 24, sparsity: Double = 0.01) {
+                binCount: Int = 105, binsPerOctave: Int = 24, sparsity: Double = 0.01, magnitudeScale: Double = 1) {
         self.sampleRate = sampleRate
         self.hopLength = hopLength
         self.minimumFrequency = minimumFrequency
         self.binCount = binCount
         self.binsPerOctave = binsPerOctave
         self.sparsity = sparsity
+        self.magnitudeScale = magnitudeScale
     }
 
     /// KeyNet's transform (openkeyscan-analyzer's `librosa.cqt` call).
     public static let keyNet = CQTConfiguration()
+
+    /// KeyNet's input from a signal at 11.025 kHz, the fast front end:
+    /// `2 · librosa.cqt(y, sr=11025, hop_length=2205, fmin=65, n_bins=105, bins_per_octave=24)`.
+    /// The same bins, and the same frame centres (every 0.2 s from 0), as `keyNet`. The hop is
+    /// odd, so librosa (and this) computes every octave at 11.025 kHz, with no halving at all:
+    /// the top bin's filter reaches 1.34 kHz, far below the 5.5 kHz Nyquist frequency.
+    /// librosa's magnitudes depend on the input rate as √rate (its filters are normalised by
+    /// √(filter length), and its lower octaves gain √2 per halving), so at a quarter of the rate
+    /// they come out half those at 44.1 kHz: the factor 2 = √(44100/11025) undoes that, so a
+    /// sine gives `keyNet`'s magnitude (to 10⁻⁵, `ConstantQTransformTests`) and the network its
+    /// log1p input.
+    public static let keyNetFast = CQTConfiguration(sampleRate: 11025, hopLength: 2205, magnitudeScale: 2)
 
     /// Frames per second of audio.
     public var framesPerSecond: Double { Double(sampleRate) / Double(hopLength) }

@@ -56,9 +56,9 @@ struct OctaveKernel: Sendable {
 
         // h[m] = Σ_j B[j]·e^(−2πijm/N): a forward FFT of the half spectrum. Scaled by 2^halvings
         // (√2 per downsampling in librosa's resample(scale=True) times √(sr/my_sr) on the basis)
-        // and 1/√(filter length at the input rate).
+        // and 1/√(filter length at the input rate); times the configuration's magnitude scale.
         fft.forward(real: &real, imag: &imag)
-        let gain = Double(1 << plan.halvings) / c.filterLengths(atRate: Double(c.sampleRate))[k].squareRoot()
+        let gain = c.magnitudeScale * Double(1 << plan.halvings) / c.filterLengths(atRate: Double(c.sampleRate))[k].squareRoot()
         for m in 0..<n {
             out[(2 * r) * n + m] = Float(real[m] * gain)
             out[(2 * r + 1) * n + m] = Float(imag[m] * gain)

@@ -66,8 +66,10 @@ public final class AudioDecoder {
     ///   - shouldAbort: polled while reading and decoding; when it returns true, the
     ///     current call throws `.cancelled` (use it for timeouts).
     ///   - oggVorbis: which library decodes Ogg Vorbis; tests force libvorbisfile.
+    ///   - mp3: which library decodes MP3 audio: FFmpeg's decoder, or libmpg123 at a reduced
+    ///     rate (the fast front end), FFmpeg's decoder taking over if libmpg123 refuses the file.
     public init(path: String, sampleRate: Int = 44100, shouldAbort: (@Sendable () -> Bool)? = nil,
-                oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(DecodeError) {
+                oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile, mp3: MP3Decoding = .ffmpeg) throws(DecodeError) {
         precondition(sampleRate > 0, "AudioDecoder: sample rate \(sampleRate) Hz")
         try checkReadableFile(path)
         self.path = path
@@ -80,7 +82,18 @@ public final class AudioDecoder {
             return
         }
         do {
-            backend = try FFmpegDecoder(path: path, sampleRate: sampleRate, interrupt: interrupt)
+            let (format, stream) = try FFmpegDecoder.open(path: path, interrupt: interrupt)
+            if mp3 == .libmpg123, stream.isMP3, MPG123Handle.rates.contains(sampleRate) {
+                do {
+                    backend = try MPG123Decoder(path: path, format: format, stream: stream, sampleRate: sampleRate,
+                                                interrupt: interrupt)
+                } catch where error.isDecodingFailure {
+                    backend = try FFmpegDecoder(path: path, sampleRate: sampleRate, interrupt: interrupt)
+                    noteMPG123Fallback(after: error)
+                }
+                return
+            }
+            backend = try FFmpegDecoder(path: path, format: format, stream: stream, sampleRate: sampleRate, interrupt: interrupt)
         } catch {
             guard let fallback = try Self.fallback(after: error, path: path, sampleRate: sampleRate, interrupt: interrupt)
             else { throw error }
@@ -97,6 +110,13 @@ public final class AudioDecoder {
         var next: [Float]?
         do {
             next = try backend.nextBlock()
+        } catch where sampleCount == 0 && backend is MPG123Decoder && error.isDecodingFailure {
+            // libmpg123 refused the file before any audio: FFmpeg's decoder reads it from the start.
+            do {
+                backend = try FFmpegDecoder(path: path, sampleRate: sampleRate, interrupt: interrupt)
+                noteMPG123Fallback(after: error)
+                next = try backend.nextBlock()
+            } catch let second { throw second }
         } catch {
             // FFmpeg opened the file but decoded none of it: libvorbisfile may, if the file
             // is Ogg Vorbis. Once samples are passed on, the stream cannot start again.
@@ -128,6 +148,10 @@ public final class AudioDecoder {
         ffmpegFailure = error
         let what = if case .notAudio = error { "FFmpeg's Ogg demuxer failed" } else { "FFmpeg failed" }
         fallbackNote = "decoded with libvorbisfile: \(what) (\(error.reason))"
+    }
+
+    private func noteMPG123Fallback(after error: DecodeError) {
+        fallbackNote = "decoded with FFmpeg: libmpg123 refused the file (\(error.reason))"
     }
 
     /// A failure of libvorbisfile after FFmpeg's carries both reasons.
@@ -169,6 +193,19 @@ public enum OggVorbisDecoding: Sendable, Equatable {
     /// For tests only: `keyscan` decodes Ogg Vorbis with `.libvorbisfile` when this
     /// environment variable is 1. The command reads it; the library never does.
     public static let testVariable = "KEYSCAN_TEST_FORCE_LIBVORBISFILE"
+}
+
+/// Which library decodes MP3 audio.
+public enum MP3Decoding: Sendable, Equatable {
+    /// FFmpeg's decoder at the stream's full rate and channels, then libswresample: the
+    /// exact, librosa-matching path.
+    case ffmpeg
+    /// libmpg123, fed the packets FFmpeg's demuxer reads, mixing to mono before synthesis and
+    /// synthesising at the output rate (a quarter of 44.1 kHz for the fast front end): most of
+    /// the decoding work is the upper subbands the transform never reads. FFmpeg's decoder
+    /// takes over, with a warning, when libmpg123 fails before any audio, and for output
+    /// rates libmpg123 does not produce (`mpg123_rates`: 8 to 48 kHz, MPEG's nine).
+    case libmpg123
 }
 
 /// One library behind `AudioDecoder`: it appends mono samples at the output rate. The

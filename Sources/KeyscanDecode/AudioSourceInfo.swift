@@ -30,4 +30,6 @@ public enum DecoderLibrary: String, Sendable, Equatable {
     case ffmpeg
     /// Ogg Vorbis that FFmpeg cannot read (see `OggVorbisDecoding`).
     case libvorbisfile
+    /// MP3 on the fast path (see `MP3Decoding`), packets read by FFmpeg's demuxer.
+    case libmpg123
 }

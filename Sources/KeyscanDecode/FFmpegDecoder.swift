@@ -39,12 +39,16 @@ final class FFmpegDecoder: DecoderBackend {
     ///
     /// - Parameter interrupt: polled while reading and decoding; when it says stop, the
     ///   current call throws `.cancelled`.
-    init(path: String, sampleRate: Int, interrupt: Interrupt?) throws(DecodeError) {
-        FFmpegLog.silenced
-        self.path = path
-        self.sampleRate = sampleRate
-        self.interrupt = interrupt
+    convenience init(path: String, sampleRate: Int, interrupt: Interrupt?) throws(DecodeError) {
+        let (format, stream) = try Self.open(path: path, interrupt: interrupt)
+        try self.init(path: path, format: format, stream: stream, sampleRate: sampleRate, interrupt: interrupt)
+    }
 
+    /// Opens and probes `path` and picks its best audio stream: what every backend fed by
+    /// FFmpeg's demuxer starts from.
+    static func open(path: String, interrupt: Interrupt?) throws(DecodeError) -> (FormatContext, StreamView) {
+        FFmpegLog.silenced
+        let format: FormatContext
         do { format = try FormatContext(path: path, interrupt: interrupt) }
         catch { throw DecodeError(opening: path, error) }
 
@@ -52,6 +56,15 @@ final class FFmpegDecoder: DecoderBackend {
             if format.hasMovingPicture { throw .noAudioStream(path: path) }
             throw .notAudio(path: path, reason: "read as \(format.name), which holds no audio")
         }
+        return (format, stream)
+    }
+
+    /// Decodes `stream` of the opened `format` (from `open`).
+    init(path: String, format: FormatContext, stream: StreamView, sampleRate: Int, interrupt: Interrupt?) throws(DecodeError) {
+        self.path = path
+        self.sampleRate = sampleRate
+        self.interrupt = interrupt
+        self.format = format
         streamIndex = stream.index
 
         do { codec = try CodecContext(decoding: stream) }

@@ -108,6 +108,14 @@ struct StreamView {
         return String(cString: avcodec_get_name(id))
     }
 
+    /// Whether the stream is MPEG audio layer III, whatever the container.
+    var isMP3: Bool { parameters.pointee.codec_id == AV_CODEC_ID_MP3 }
+
+    /// The rate the container or the first frame header states, in Hz.
+    var sampleRate: Int { Int(parameters.pointee.sample_rate) }
+
+    var channels: Int { Int(parameters.pointee.ch_layout.nb_channels) }
+
     /// The stream's own duration in seconds, if the container states one.
     var duration: Double? {
         guard durationTicks != keyscan_av_nopts_value(), durationTicks > 0, timeBase.den != 0 else { return nil }

@@ -40,11 +40,18 @@ public struct KeyNetConfig: Sendable, Equatable {
     /// Divides the logits before the softmax so that confidence is calibrated: fitted on
     /// validation data by `tools/training/calibrate.py` (metadata `temperature`; 1 when absent).
     public let temperature: Float
+    /// The front end whose features the model expects (metadata `front_end`): "exact",
+    /// "fast", or "" when the file does not say (the reference's weights, older models),
+    /// which means exact. `Keyscan.FrontEnd` reads it.
+    public let frontEnd: String
+    /// The values `front_end` may take.
+    public static let frontEnds = ["exact", "fast"]
 
     /// conv1 … conv9.
     let layers: [ConvLayerShape]
 
-    init(width: Int, name: String = "", version: String = "", description: String = "", temperature: Float = 1) {
+    init(width: Int, name: String = "", version: String = "", description: String = "", temperature: Float = 1,
+         frontEnd: String = "") {
         precondition((1...Self.maximumWidth).contains(width), "KeyNet width \(width), expected 1…\(Self.maximumWidth)")
         precondition(temperature.isFinite && temperature > 0, "KeyNet temperature \(temperature), expected > 0")
         self.width = width
@@ -52,6 +59,7 @@ public struct KeyNetConfig: Sendable, Equatable {
         self.version = version
         self.description = description
         self.temperature = temperature
+        self.frontEnd = frontEnd
         let nf = width
         layers = [
             ConvLayerShape(name: "conv1", inChannels: 1, outChannels: nf, kernel: 5, poolAfter: false),
@@ -103,8 +111,12 @@ public struct KeyNetConfig: Sendable, Equatable {
             }
             temperature = value
         }
+        let frontEnd = metadata["front_end"] ?? ""
+        guard frontEnd.isEmpty || Self.frontEnds.contains(frontEnd) else {
+            throw .invalidMetadata(key: "front_end", got: frontEnd, expected: Self.frontEnds.map { "\"\($0)\"" }.joined(separator: " or "))
+        }
         self.init(width: width, name: metadata["name"] ?? "", version: metadata["version"] ?? "",
-                  description: metadata["description"] ?? "", temperature: temperature)
+                  description: metadata["description"] ?? "", temperature: temperature, frontEnd: frontEnd)
     }
 
     /// Product of the pooling strides: 8. Tiles start on multiples of it so every pool

@@ -111,7 +111,9 @@ import Testing
         return expected
     }
 
-    @Test func oneRunOverEveryKindOfInput() throws {
+    /// Through the shipped model's fast front end (MP3 through libmpg123), and the exact one.
+    @Test(arguments: [[String](), ["--exact"]])
+    func oneRunOverEveryKindOfInput(frontEnd: [String]) throws {
         let folder = try TemporaryFolder()
         defer { chmod(folder.path("read-only").path, 0o755) }  // so the folder can be removed
         var expected = try Self.makeInputs(in: folder)
@@ -119,7 +121,7 @@ import Testing
         expected["not there.mp3"] = .error("file_not_found")
 
         let started = ContinuousClock.now
-        let run = try Self.runUnprivileged(["analyze", "--model", Self.model, folder.url.path, missing])
+        let run = try Self.runUnprivileged(["analyze", "--model", Self.model] + frontEnd + [folder.url.path, missing])
         let elapsed = ContinuousClock.now - started
 
         #expect(run.status == 1, "some files failed")
@@ -152,8 +154,12 @@ import Testing
             }
         }
         let warnings = { (name: String) in (byName[name]?.first?["warnings"] as? [String]) ?? [] }
-        #expect(warnings("corrupt middle.mp3").contains { $0.hasPrefix("skipped") && $0.contains("corrupt") },
-                "\(warnings("corrupt middle.mp3"))")
+        // FFmpeg's decoder rejects frames whose bit reservoir lay in the noise; libmpg123
+        // conceals them (MPG123DecoderTests.decodesAroundDamage), so it may warn of none.
+        if frontEnd == ["--exact"] || !warnings("corrupt middle.mp3").isEmpty {
+            #expect(warnings("corrupt middle.mp3").contains { $0.hasPrefix("skipped") && $0.contains("corrupt") },
+                    "\(warnings("corrupt middle.mp3"))")
+        }
         #expect(warnings("lying header.mp3").contains { $0.hasPrefix("header declares 600.8 s but only 8.0 s decoded") },
                 "\(warnings("lying header.mp3"))")
         #expect(warnings("truncated half way.mp3").contains { $0.hasPrefix("header declares 8.0 s but only") },

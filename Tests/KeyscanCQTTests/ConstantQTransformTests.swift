@@ -8,9 +8,12 @@ struct CQTFixture: Decodable {
     struct Noise: Decodable { let amp: Double; let seed: UInt32 }
     struct Recipe: Decodable { let length: Int; let tones: [Tone]; let noise: Noise? }
     let recipe: Recipe
+    let sampleRate: Int
     let bins: Int
     let frames: Int
     let values: [Float]
+
+    enum CodingKeys: String, CodingKey { case recipe, sampleRate = "sample_rate", bins, frames, values }
 
     static func load(_ name: String) throws -> CQTFixture {
         let url = try #require(Bundle.module.url(forResource: "cqt-\(name)", withExtension: "json", subdirectory: "Fixtures"))
@@ -19,7 +22,7 @@ struct CQTFixture: Decodable {
 
     /// The recipe's samples, computed as the Python script does (float64, then float32).
     var samples: [Float] {
-        let rate = 44100.0
+        let rate = Double(sampleRate)
         var y = [Double](repeating: 0, count: recipe.length)
         for tone in recipe.tones {
             let a = Int(tone.start * rate), b = min(recipe.length, Int(tone.end * rate))
@@ -37,6 +40,7 @@ struct CQTFixture: Decodable {
 }
 
 let sharedKernels = try! CQTKernels()
+let fastKernels = try! CQTKernels(configuration: .keyNetFast)
 
 func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
     zip(a, b).map { abs($0 - $1) }.max() ?? 0
@@ -46,8 +50,9 @@ func largestDifference(_ a: Spectrogram, _ b: Spectrogram) -> Float {
     largestDifference(a.values, b.values)
 }
 
-func transform(_ samples: [Float], blockSize: Int = 44100, framesPerChunk: Int = 32) -> Spectrogram {
-    let cqt = ConstantQTransform(kernels: sharedKernels, framesPerChunk: framesPerChunk)
+func transform(_ samples: [Float], blockSize: Int = 44100, framesPerChunk: Int = 32,
+               kernels: CQTKernels = sharedKernels) -> Spectrogram {
+    let cqt = ConstantQTransform(kernels: kernels, framesPerChunk: framesPerChunk)
     var start = 0
     while start < samples.count {
         let end = min(samples.count, start + blockSize)
@@ -76,6 +81,42 @@ func transform(_ samples: [Float], blockSize: Int = 44100, framesPerChunk: Int =
         let worst = largestDifference(ours.values, fixture.values)
         print("cqt-\(name): largest |ours − librosa| = \(worst)")
         #expect(worst < Self.tolerance)
+    }
+
+    /// The fast front end's transform: `2 · librosa.cqt(sr=11025, hop_length=2205, …)` of the
+    /// same recipes synthesised at 11.025 kHz. Same tolerance: the same float32 products over
+    /// kernels of up to 8192 samples, without any soxr stage at all.
+    @Test(arguments: ["chord", "short", "noise"])
+    func fastConfigurationMatchesLibrosaAtQuarterRate(fixture name: String) throws {
+        let fixture = try CQTFixture.load("fast-\(name)")
+        #expect(fixture.sampleRate == 11025)
+        let ours = transform(fixture.samples, blockSize: 11025, kernels: fastKernels)
+        #expect(ours.bins == fixture.bins)
+        #expect(ours.frames == fixture.frames)
+        guard ours.frames == fixture.frames else { return }
+        let worst = largestDifference(ours.values, fixture.values)
+        print("cqt-fast-\(name): largest |ours − librosa| = \(worst)")
+        #expect(worst < Self.tolerance)
+    }
+
+    /// The network sees log(1 + |C|), so the fast transform's magnitudes must be the exact
+    /// one's: a sine in each octave, at 44.1 kHz and at 11.025 kHz, peaks in the same bin
+    /// with the same |C| (to 5·10⁻⁴ relative, 1.5·10⁻⁴ measured at 1250 Hz, where the filters
+    /// differ most between the rates; without the factor 2 it would be half), over the same
+    /// number of frames.
+    @Test(arguments: [70.0, 155.0, 440.0, 900.0, 1250.0])
+    func fastMagnitudesMatchExactOnes(frequency: Double) {
+        func tone(_ rate: Int) -> [Float] {
+            (0..<(6 * rate + 123 * rate / 11025)).map { Float(0.5 * sin(2 * Double.pi * frequency * Double($0) / Double(rate))) }
+        }
+        let exact = transform(tone(44100)), fast = transform(tone(11025), blockSize: 11025, kernels: fastKernels)
+        #expect(exact.frames == fast.frames)
+        let frame = exact.frames / 2
+        let peak = (0..<exact.bins).max { exact[bin: $0, frame: frame] < exact[bin: $1, frame: frame] }!
+        let fastPeak = (0..<fast.bins).max { fast[bin: $0, frame: frame] < fast[bin: $1, frame: frame] }!
+        #expect(peak == fastPeak)
+        let a = expm1(exact[bin: peak, frame: frame]), b = expm1(fast[bin: peak, frame: frame])
+        #expect(abs(a - b) / a < 5e-4, "\(frequency) Hz: |C| \(a) exact, \(b) fast")
     }
 
     /// However the audio arrives and however the frames are grouped for the workers, the
@@ -175,5 +216,13 @@ func transform(_ samples: [Float], blockSize: Int = 44100, framesPerChunk: Int =
         #expect(plans.map(\.hop) == [8820, 4410, 2205, 2205, 2205])
         #expect(plans.map(\.kernelLength) == [4096, 4096, 4096, 8192, 8192])
         #expect(plans.map(\.bins) == [81..<105, 57..<81, 33..<57, 9..<33, 0..<9])
+    }
+
+    @Test func fastScheduleHasNoHalvings() throws {
+        // hop 2205 is odd: librosa computes every octave at the input's 11025 Hz.
+        let plans = try CQTConfiguration.keyNetFast.octavePlans()
+        #expect(plans.map(\.halvings) == [0, 0, 0, 0, 0])
+        #expect(plans.map(\.hop) == [2205, 2205, 2205, 2205, 2205])
+        #expect(CQTConfiguration.keyNetFast.framesPerSecond == CQTConfiguration.keyNet.framesPerSecond)
     }
 }

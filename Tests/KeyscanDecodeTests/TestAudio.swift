@@ -100,9 +100,10 @@ func sineInput(sampleRate: Int = 44100, seconds: Double = 1) -> [String] {
 }
 
 /// Every sample of `path`, with the decoder (for its source info and warnings).
-func decodeAll(_ path: String, sampleRate: Int = 44100, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile)
+func decodeAll(_ path: String, sampleRate: Int = 44100, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile,
+               mp3: MP3Decoding = .ffmpeg)
     throws(DecodeError) -> (samples: [Float], decoder: AudioDecoder) {
-    let decoder = try AudioDecoder(path: path, sampleRate: sampleRate, oggVorbis: oggVorbis)
+    let decoder = try AudioDecoder(path: path, sampleRate: sampleRate, oggVorbis: oggVorbis, mp3: mp3)
     var samples: [Float] = []
     while let block = try decoder.nextBlock() { samples += block }
     return (samples, decoder)

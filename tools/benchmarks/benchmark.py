@@ -1,13 +1,15 @@
 """Benchmark keyscan against the decode floor and the reference pipeline on one folder.
 
-    benchmark.py --keyscan BINARY [--baseline BINARY] [--model PATH] [--jobs N] [--repeat K]
-                 [--json OUT] [--skip-keyscan] [--skip-reference] [--skip-latency] FOLDER
+    benchmark.py --keyscan BINARY [--baseline BINARY [--baseline-arg ARG ...]] [--model PATH] [--jobs N]
+                 [--repeat K] [--latency-file FILE] [--json OUT] [--skip-keyscan] [--skip-reference]
+                 [--skip-latency] FOLDER
 
 Runs side by side, on the same files and the same number of cores N (default: all):
 
   keyscan    `BINARY analyze --no-cache --jobs N [--model M] FOLDER` (no cache: every run analyzes)
   baseline   the same with --baseline's binary, e.g. a build of an earlier commit, to measure
-             what a change costs (ratio keyscan / baseline)
+             what a change costs (ratio keyscan / baseline); --baseline-arg adds arguments to
+             its analyze (`--baseline-arg=--exact`: the same binary on the exact front end)
   decode     the decode floor: `ffmpeg -nostdin -threads 1 -i F -f null -` per file, N at a time
   reference  `keynet_reference.py --workers N FOLDER` (librosa + PyTorch, N one-thread workers)
 
@@ -16,8 +18,9 @@ reaped, from wait4); peak memory as the largest total RSS of the whole process t
 polling /proc every 50 ms (what a user pays: all concurrent workers, or all concurrent ffmpegs,
 together), and as the largest single process's ru_maxrss; the audio duration (sum of ffprobe's
 durations); and the realtime factor (audio seconds per wall second). It also times single-file
-latency, process start to exit with its JSON written, for the folder's first file, for keyscan
-(`analyze --jobs 1`) and the reference (one worker).
+latency, process start to exit with its JSON written, for the folder's first file (or
+--latency-file), for keyscan and the baseline (`analyze --jobs 1`), the decode floor (ffmpeg
+decoding that file alone) and the reference (one worker).
 
 The systems run interleaved (the order rotates each repeat) so machine noise hits all equally;
 with --repeat K each number is the median of K runs. Prints a Markdown table and the ratios
@@ -192,6 +195,9 @@ def main() -> int:
     parser.add_argument("folder", type=Path, metavar="FOLDER", help="folder of audio files (recursive)")
     parser.add_argument("--keyscan", type=Path, help="keyscan binary")
     parser.add_argument("--baseline", type=Path, help="a second keyscan binary run side by side (e.g. an earlier build)")
+    parser.add_argument("--baseline-arg", action="append", default=[], metavar="ARG",
+                        help="an argument added to the baseline's analyze (repeatable), e.g. --baseline-arg=--exact")
+    parser.add_argument("--latency-file", type=Path, help="the file single-file latency is timed on (default: the folder's first)")
     parser.add_argument("--model", type=Path, help="weights passed to keyscan as --model")
     parser.add_argument("--reference-model", type=Path, default=DEFAULT_MODEL,
                         help=f"reference checkpoint (default {DEFAULT_MODEL})")
@@ -221,7 +227,7 @@ def main() -> int:
         if args.baseline:
             baseline = str(args.baseline.resolve())
             systems["baseline"] = lambda: measure_json("baseline", [baseline, "analyze", "--no-cache", "--jobs",
-                                                                    str(args.jobs), *model, folder])
+                                                                    str(args.jobs), *model, *args.baseline_arg, folder])
     systems["decode"] = lambda: measure(
         "decode", [["ffmpeg", "-nostdin", "-threads", "1", "-i", str(f), "-f", "null", "-"] for f in files], args.jobs)
     if not args.skip_reference:
@@ -229,9 +235,13 @@ def main() -> int:
         systems["reference"] = lambda: measure_json("reference", [*reference, "--workers", str(args.jobs), folder])
     latencies = {}
     if not args.skip_latency:
-        first = str(files[0].resolve())
+        first = str((args.latency_file or files[0]).resolve())
         if not args.skip_keyscan:
             latencies["keyscan"] = lambda: latency("keyscan", [keyscan, "analyze", "--no-cache", "--jobs", "1", *model, first])
+            if args.baseline:
+                latencies["baseline"] = lambda: latency("baseline", [baseline, "analyze", "--no-cache", "--jobs", "1",
+                                                                     *model, *args.baseline_arg, first])
+        latencies["decode"] = lambda: latency("decode", ["ffmpeg", "-nostdin", "-threads", "1", "-i", first, "-f", "null", "-"])
         if not args.skip_reference:
             latencies["reference"] = lambda: latency("reference", [*reference, first])
 
@@ -282,6 +292,7 @@ def main() -> int:
     print()
     ratio("keyscan", "baseline")
     ratio("keyscan", "decode")
+    ratio("baseline", "decode")
     ratio("reference", "keyscan")
     ratio("reference", "decode")
 
@@ -295,7 +306,7 @@ def main() -> int:
             "runs": {name: [asdict(r) for r in rs] for name, rs in runs.items()},
             "medians": {name: asdict(r) for name, r in medians.items()},
             "latency": {name: [asdict(l) for l in ls] for name, ls in lats.items()},
-            "latency_file": str(files[0]),
+            "latency_file": str((args.latency_file or files[0]).resolve()),
         }
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     failed = any(r.exit_codes != [0] for r in medians.values())

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Evaluate keyscan models against labels and baselines, side by side on the same files.
 
-    evaluate.py [--keyscan BIN] [--model OURS.safetensors ...] [--reference REF.safetensors]
+    evaluate.py [--keyscan BIN] [--model OURS.safetensors ...] [--reference REF.safetensors] [--exact]
                 [--essentia] [--unlabeled DIR ...] [--json OUT] [--jobs N] [--work DIR] SET_DIR...
 
 Each SET_DIR holds audio (searched recursively) and labels.tsv (header; columns file, key,
@@ -65,6 +65,8 @@ import camelot  # noqa: E402
 import key_metrics  # noqa: E402
 
 DEFAULT_KEYSCAN = REPO / ".build" / "release" / "keyscan"
+# ["--exact"] with --exact: added to every keyscan analyze and features command.
+FRONT_END: list[str] = []
 DEFAULT_MODEL = REPO / "Weights" / "keyscan.safetensors"
 DEFAULT_REFERENCE = REPO.parent / "local" / "keynet-ref.safetensors"
 AUDIO_EXTENSIONS = {".mp3", ".mp4", ".wav", ".flac", ".ogg", ".m4a", ".aac", ".aiff", ".aif", ".au", ".opus"}
@@ -136,7 +138,7 @@ def model_metadata(path: Path) -> dict[str, str]:
 def run_keyscan(keyscan: Path, model: Path, folder: Path, jobs: int) -> tuple[dict[str, camelot.Key | None], float]:
     """Real path → key (None when keyscan reported an error) for every audio file in folder,
     from `keyscan analyze --format jsonl`; and the wall seconds it took."""
-    command = [str(keyscan), "analyze", "--format", "jsonl", "--jobs", str(jobs), "--model", str(model), str(folder)]
+    command = [str(keyscan), "analyze", "--format", "jsonl", "--jobs", str(jobs), "--model", str(model), *FRONT_END, str(folder)]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -155,7 +157,7 @@ def run_keyscan(keyscan: Path, model: Path, folder: Path, jobs: int) -> tuple[di
 def extract_features(keyscan: Path, folder: Path, out: Path, jobs: int) -> dict[str, Path]:
     """Real audio path → .npy of its model input, via `keyscan features` (the engine's CQT)."""
     out.mkdir(parents=True, exist_ok=True)
-    command = [str(keyscan), "features", "--jobs", str(jobs), "--out", str(out), str(folder)]
+    command = [str(keyscan), "features", "--jobs", str(jobs), "--out", str(out), *FRONT_END, str(folder)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode not in (0, 1):
         raise EvaluationError(f"{' '.join(command)} exited {result.returncode}: {result.stderr.strip()}")
@@ -394,7 +396,11 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="files at once (default: all cores)")
     parser.add_argument("--work", type=Path, help="folder for features and the essentia cache (default: temporary)")
     parser.add_argument("--json", type=Path, help="save everything (scores, per-file keys) to this JSON file")
+    parser.add_argument("--exact", action="store_true",
+                        help="run keyscan's exact front end (analyze and features --exact) for every model; "
+                             "by default each model runs on the front end its weights declare")
     args = parser.parse_args()
+    FRONT_END[:] = ["--exact"] if args.exact else []
     if not args.sets and not args.unlabeled:
         parser.error("give at least one SET_DIR or --unlabeled DIR")
 

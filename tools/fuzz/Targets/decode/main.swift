@@ -17,8 +17,9 @@ import KeyscanDecode
 let extractor: FeatureExtractor
 let vorbisExtractor: FeatureExtractor
 do {
-    extractor = try FeatureExtractor()
-    vorbisExtractor = try FeatureExtractor(oggVorbis: .libvorbisfile)
+    // The exact front end, FFmpeg's decoders at 44.1 kHz; the fast one has decode-mpg123.
+    extractor = try FeatureExtractor(frontEnd: .exact)
+    vorbisExtractor = try FeatureExtractor(frontEnd: .exact, oggVorbis: .libvorbisfile)
 } catch { fatalError("FeatureExtractor: \(error)") }
 
 /// FFmpeg reads files by path, so each input is written to one file in memory (/dev/shm),

@@ -1,0 +1,71 @@
+/// The checks FFmpeg's MP3 decoder makes on a layer III frame's side information before it
+/// decodes the frame, and rejects it for (AVERROR_INVALIDDATA): libmpg123 makes them too,
+/// but only prints a complaint and conceals the frame, so `MPG123Decoder` asks here to count
+/// and drop damaged frames as FFmpeg's path does.
+enum MP3SideInfo {
+    /// Whether the frame with this 4-byte `header` and `body` (what follows the header) has
+    /// side information a decoder can use: every granule's `big_values` at most 288 (576
+    /// spectral lines in pairs), and no window switching with block type 0 (reserved).
+    /// Frames of other layers pass.
+    static func isValid(header: UInt32, body: UnsafeRawBufferPointer) -> Bool {
+        guard (header >> 17) & 3 == 1 else { return true }    // layer III only
+        let mpeg1 = (header >> 19) & 3 == 3
+        let channels = (header >> 6) & 3 == 3 ? 1 : 2
+        var bits = BitReader(body, skippingBytes: (header >> 16) & 1 == 0 ? 2 : 0)  // a CRC-16 first
+        bits.skip(mpeg1 ? 9 : 8)                                   // main_data_begin
+        bits.skip(mpeg1 ? (channels == 1 ? 5 : 3) : (channels == 1 ? 1 : 2))  // private bits
+        if mpeg1 { bits.skip(4 * channels) }                      // scfsi
+        for _ in 0..<(mpeg1 ? 2 : 1) {
+            for _ in 0..<channels {
+                bits.skip(12)                                      // part2_3_length
+                guard bits.read(9) <= 288 else { return false }    // big_values
+                bits.skip(8 + (mpeg1 ? 4 : 9))                     // global_gain, scalefac_compress
+                if bits.read(1) == 1 {                             // window switching
+                    guard bits.read(2) != 0 else { return false }  // block type
+                    bits.skip(1 + 2 * 5 + 3 * 3)                   // mixed, table_select, subblock_gain
+                } else {
+                    bits.skip(3 * 5 + 4 + 3)                       // table_select, region counts
+                }
+                bits.skip((mpeg1 ? 1 : 0) + 2)                     // preflag, scalefac_scale, count1table
+            }
+        }
+        return !bits.overran
+    }
+}
+
+extension MP3SideInfo {
+    /// The sample rate an MPEG audio frame header at the start of `bytes` announces, or nil
+    /// if `bytes` does not start with one (no sync word, a reserved version or rate index).
+    static func sampleRate(ofHeaderAt bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] & 0xE0 == 0xE0 else { return nil }
+        let version = (bytes[1] >> 3) & 3, index = Int((bytes[2] >> 2) & 3)
+        guard version != 1, index != 3 else { return nil }
+        let base = [44100, 48000, 32000][index]
+        return version == 3 ? base : version == 2 ? base / 2 : base / 4
+    }
+}
+
+/// MSB-first bits of a byte buffer; reading past its end gives zeros and sets `overran`.
+private struct BitReader {
+    private let bytes: UnsafeRawBufferPointer
+    private var position: Int
+    private(set) var overran = false
+
+    init(_ bytes: UnsafeRawBufferPointer, skippingBytes: UInt32) {
+        self.bytes = bytes
+        position = Int(skippingBytes) * 8
+    }
+
+    mutating func skip(_ count: Int) { _ = read(count) }
+
+    mutating func read(_ count: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<count {
+            let byte = position / 8
+            guard byte < bytes.count else { overran = true; position += 1; value <<= 1; continue }
+            value = value << 1 | UInt32(bytes[byte] >> (7 - UInt8(position % 8)) & 1)
+            position += 1
+        }
+        return value
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import KeyscanTestSupport
+import Testing
+import KeyscanDecode
+
+/// MP3 through libmpg123 (`MP3Decoding.libmpg123`, the fast front end's decoder): mono
+/// synthesis straight at 11.025 kHz, compared with FFmpeg's path (FFmpeg's decoder, soxr).
+@Suite struct MPG123DecoderTests {
+    static let rate = 11025
+
+    /// An MP3 of `seconds` of 440 Hz (0.5) on the left and 261.63 Hz (0.3) on the right.
+    static func stereoMP3(_ path: String, sampleRate: Int, seconds: Double = 3) throws {
+        try ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*440*t)|0.3*sin(2*PI*261.63*t):s=\(sampleRate):d=\(seconds)",
+                    "-c:a", "libmp3lame", "-b:a", "128k", path])
+    }
+
+    /// Every MPEG rate ends at 11.025 kHz (44.1 and 22.05 kHz through libmpg123's 4:1 and 2:1
+    /// synthesis, the others through its N-to-M synthesis) with the length and the signal of
+    /// FFmpeg's decoder followed by soxr (the exact path's decoder, at 11.025 kHz).
+    @Test(arguments: [44100, 48000, 32000, 22050, 24000, 16000, 12000, 8000])
+    func matchesFFmpegsPathAtEveryRate(sampleRate: Int) throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tone.mp3")
+        try Self.stereoMP3(path, sampleRate: sampleRate)
+
+        let (fast, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+        let (exact, reference) = try decodeAll(path, sampleRate: Self.rate, mp3: .ffmpeg)
+
+        #expect(decoder.source.library == .libmpg123)
+        #expect(reference.source.library == .ffmpeg)
+        #expect(decoder.source.sampleRate == sampleRate && decoder.source.channels == 2)
+        #expect(decoder.warnings.isEmpty, "\(decoder.warnings)")
+        // The same encoder delay dropped (FFmpeg's skip side data): the same length, and no lag.
+        #expect(abs(fast.count - exact.count) <= 2, "\(fast.count) vs \(exact.count) samples")
+        let n = min(fast.count, exact.count)
+        let a = Array(middle(Array(fast[0..<n]))), b = Array(middle(Array(exact[0..<n])))
+        let error = zip(a, b).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
+        let energy = b.map { Double($0) * Double($0) }.reduce(0, +)
+        // libmpg123's reduced-rate synthesis delays by the full-rate 529 samples times the rate
+        // ratio, not a whole number of output samples: its output lags FFmpeg's by up to half
+        // a sample (45 µs), which costs up to 1.6 % of the energy on these tones (measured);
+        // its N-to-M synthesis interpolates its filterbank besides: 2.0–4.6 % measured at the
+        // other rates (8 kHz, upsampled, the most). A whole sample of lag would cost 6 % on
+        // the 44.1 kHz file and the channels not averaged 30 %.
+        let tolerance = [44100, 22050, 11025].contains(sampleRate) ? 0.02 : 0.06
+        #expect(error / energy < tolerance, "relative error energy \(error / energy)")
+    }
+
+    /// Channels are averaged, as librosa's `to_mono` and FFmpeg's path do: a tone on the left
+    /// only comes out at half its amplitude.
+    @Test func averagesTheChannels() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("left.mp3")
+        try ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.8*sin(2*PI*440*t)|0:s=44100:d=3", "-c:a", "libmp3lame", "-b:a", "192k", path])
+        let samples = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123).samples
+        let peak = middle(samples).map { abs($0) }.max() ?? 0
+        // MP3 at 192 kb/s: the peak is the encoder's, within 5 %.
+        #expect(abs(peak - 0.4) < 0.02, "peak \(peak)")
+        #expect(abs(zeroCrossingFrequency(samples, sampleRate: Self.rate) - 440) < 0.5)
+    }
+
+    @Test func otherFormatsStayWithFFmpeg() throws {
+        let directory = try TemporaryDirectory()
+        for (name, codec) in [("a.flac", "flac"), ("a.m4a", "aac"), ("a.ogg", "libvorbis")] {
+            let path = directory.path(name)
+            try ffmpeg(sineInput(seconds: 2) + ["-c:a", codec, path])
+            let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+            #expect(decoder.source.library == .ffmpeg, "\(name)")
+            #expect(abs(zeroCrossingFrequency(samples, sampleRate: Self.rate) - 440) < 0.5, "\(name)")
+        }
+    }
+
+    /// 4 KB of noise a third of the way in: libmpg123 resynchronises after it (FFmpeg's decoder
+    /// rejects 2 of the packets around it; libmpg123 conceals frames whose bit reservoir lay
+    /// in the noise, so it may warn of none) and the rest of the file decodes.
+    @Test func decodesAroundDamage() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("corrupt.mp3")
+        try ffmpeg(sineInput(seconds: 3) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes.replaceSubrange(bytes.count / 3..<(bytes.count / 3 + 4096), with: TestBytes.pseudoRandom(4096, seed: 7))
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+
+        #expect(decoder.source.library == .libmpg123, "\(decoder.warnings)")
+        #expect(decoder.warnings.allSatisfy { $0.hasPrefix("skipped") && $0.contains("corrupt") }, "\(decoder.warnings)")
+        // Lost or concealed frames: what is around the damage is still there, 3 s less at most 0.3 s
+        // (the 4 KB are 0.17 s at 192 kb/s; after a stream change libmpg123 restarts at a frame).
+        #expect(samples.count > Int(2.7 * Double(Self.rate)), "\(samples.count) samples")
+    }
+
+    @Test func mostlyCorruptFileFails() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("wrecked.mp3")
+        try ffmpeg(sineInput(seconds: 4) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        // As DecodeErrorTests.mostlyCorruptFileFails: headers kept, payloads garbled after frame 10.
+        let noise = TestBytes.pseudoRandom(bytes.count, seed: 11)
+        var frame = 0, i = 0
+        while i + 4 < bytes.count {
+            guard bytes[i] == 0xFF, bytes[i + 1] & 0xE0 == 0xE0 else { i += 1; continue }
+            let length = bytes[i + 2] & 0x02 == 0 ? 626 : 627
+            if frame > 10 { for j in (i + 4)..<min(i + length, bytes.count) { bytes[j] = noise[j] } }
+            frame += 1
+            i += length
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        do {
+            let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+            Issue.record("decoded \(samples.count) samples with \(decoder.source.library), warnings \(decoder.warnings)")
+        } catch {
+            guard case .decodeFailed(_, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("packets are corrupt"), "\(reason)")
+        }
+    }
+
+    @Test func truncatedFileWarnsThatItsHeaderPromisedMore() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("half.mp3")
+        try ffmpeg(sineInput(seconds: 6) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
+
+        let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+
+        #expect(decoder.source.library == .libmpg123)
+        #expect(abs(Double(samples.count) / Double(Self.rate) - 3) < 0.1)
+        #expect(decoder.warnings == ["header declares 6.0 s but only 3.0 s decoded (truncated file?)"])
+    }
+
+    @Test func randomBytesNamedMP3AreNotAudio() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("noise.mp3")
+        try Data(TestBytes.pseudoRandom(64 * 1024, seed: 3)).write(to: URL(fileURLWithPath: path))
+        #expect(throws: DecodeError.self) { try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123) }
+    }
+
+    @Test func cancelsWhenAsked() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tone.mp3")
+        try ffmpeg(sineInput(seconds: 20) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+        let abort = AbortFlag()
+
+        let decoder = try AudioDecoder(path: path, sampleRate: Self.rate, shouldAbort: { abort.isRaised }, mp3: .libmpg123)
+        #expect(try decoder.nextBlock() != nil)
+        #expect(decoder.source.library == .libmpg123)
+        abort.raise()
+
+        #expect(throws: DecodeError.cancelled(path: path)) { try decoder.nextBlock() }
+    }
+}
