@@ -9,12 +9,14 @@ import KeyscanTags
 /// What `keyscan --version` prints: the version alone, so scripts can compare it and it
 /// prints even when no model loads; with `--verbose`, what a bug report needs as well:
 /// the default model and the identity results are cached under, and the C libraries as
-/// loaded at run time (the keys come from them too: FFmpeg decodes, OpenBLAS multiplies).
+/// loaded at run time (the keys come from them too: FFmpeg and libmpg123 decode, OpenBLAS
+/// multiplies).
 enum VersionReport {
     static func lines(verbose: Bool) -> [String] {
         guard verbose else { return [KeyscanVersion.current] }
         return [KeyscanVersion.current, "model: " + modelLine(),
                 "ffmpeg: " + DecodingLibraries.ffmpeg,
+                "mpg123: " + DecodingLibraries.mpg123,
                 "openblas: " + blasLibraryDescription,
                 "soxr: " + soxrLibraryVersion,
                 "taglib: " + taglibVersion,

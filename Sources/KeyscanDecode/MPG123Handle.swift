@@ -36,6 +36,13 @@ final class MPG123Handle {
         return (0..<count).map { list[$0] }
     }()
 
+    /// libmpg123's API version (its headers; 1.31 has no run-time version call) and the
+    /// synthesis code it picked for this processor (`mpg123_decoders`, best first).
+    static var libraryDescription: String {
+        let best = mpg123_decoders()?.pointee.map { String(cString: $0) } ?? "none"
+        return "libmpg123, API \(MPG123_API_VERSION) (decoder \(best))"
+    }
+
     /// Global set-up, once per process (a no-op since libmpg123 1.27, needed before it).
     private static let initialised: Int32 = mpg123_init()
 

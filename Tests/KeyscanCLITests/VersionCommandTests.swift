@@ -28,6 +28,7 @@ import Testing
             #expect(fields["model"]?.contains("keyscan-pipeline-\(Analyzer.pipelineVersion)/") == true, "\(run.stdout)")
             // The versions as loaded: FFmpeg 5.1's libraries are 59.x (format, codec).
             #expect(fields["ffmpeg"]?.contains("libavformat 59.") == true, "\(run.stdout)")
+            #expect(fields["mpg123"]?.hasPrefix("libmpg123, API ") == true, "\(run.stdout)")
             #expect(fields["openblas"]?.hasPrefix("OpenBLAS 0.") == true, "\(run.stdout)")
             #expect(fields["soxr"]?.hasPrefix("libsoxr-") == true, "\(run.stdout)")
             #expect(fields["taglib"]?.hasPrefix("1.") == true, "\(run.stdout)")
