@@ -194,19 +194,7 @@ import KeyscanDecode
         let directory = try TemporaryDirectory()
         let path = directory.path("wrecked.mp3")
         try ffmpeg(sineInput(seconds: 4) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        // Keep each frame's 4-byte header, so the demuxer still finds the packets, and
-        // garble every payload after the first 10 frames (192 kb/s frames are 626–627 bytes).
-        let noise = TestBytes.pseudoRandom(bytes.count, seed: 11)
-        var frame = 0, i = 0
-        while i + 4 < bytes.count {
-            guard bytes[i] == 0xFF, bytes[i + 1] & 0xE0 == 0xE0 else { i += 1; continue }
-            let length = bytes[i + 2] & 0x02 == 0 ? 626 : 627
-            if frame > 10 { for j in (i + 4)..<min(i + length, bytes.count) { bytes[j] = noise[j] } }
-            frame += 1
-            i += length
-        }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try garbleMP3Payloads(path)
 
         do {
             _ = try decodeAll(path)

@@ -1,6 +1,6 @@
 import Foundation
-import KeyscanTestSupport
 import KeyscanDecode
+import KeyscanTestSupport
 
 // Test signals, files and measurements. Tests make their own audio: WAV is written
 // here in Swift; other containers are encoded with the ffmpeg CLI, which only the
@@ -100,6 +100,23 @@ func sineInput(sampleRate: Int = 44100, seconds: Double = 1) -> [String] {
 }
 
 /// Every sample of `path`, with the decoder (for its source info and warnings).
+/// Garbles the payload of every MP3 frame after the first `keep`, keeping each frame's
+/// 4-byte header so the demuxer still finds the packets (192 kb/s frames at 44.1 kHz are
+/// 626–627 bytes): a file that is mostly damage.
+func garbleMP3Payloads(_ path: String, keepingFrames keep: Int = 10) throws {
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let noise = TestBytes.pseudoRandom(bytes.count, seed: 11)
+    var frame = 0, i = 0
+    while i + 4 < bytes.count {
+        guard bytes[i] == 0xFF, bytes[i + 1] & 0xE0 == 0xE0 else { i += 1; continue }
+        let length = bytes[i + 2] & 0x02 == 0 ? 626 : 627
+        if frame > keep { for j in (i + 4)..<min(i + length, bytes.count) { bytes[j] = noise[j] } }
+        frame += 1
+        i += length
+    }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
 func decodeAll(_ path: String, sampleRate: Int = 44100, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile,
                mp3: MP3Decoding = .ffmpeg)
     throws(DecodeError) -> (samples: [Float], decoder: AudioDecoder) {
