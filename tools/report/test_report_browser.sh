@@ -4,7 +4,7 @@
 # Usage: tools/report/test_report_browser.sh [KEYSCAN] [PYTHON] [--screenshots FOLDER]
 #   KEYSCAN  the keyscan binary (default .build/debug/keyscan)
 #   PYTHON   a Python with tools/report/requirements.txt (default .venv-ci/bin/python)
-# .ci/run runs it after swift test (tools/install-deps.sh chromium fonts-dejavu-core installs the browser);
+# .ci/run runs it after swift test (tools/install-deps.sh chromium libgl1-mesa-dri fonts-liberation fonts-dejavu-core installs the browser);
 # about 10 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
