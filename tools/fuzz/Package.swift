@@ -28,7 +28,8 @@ let package = Package(
     dependencies: [.package(name: "keyscan", path: "../..")],
     targets: [
         .systemLibrary(name: "CLibFuzzer", path: "Support/CLibFuzzer"),
-        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Support/FuzzSupport"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", .product(name: "Keyscan", package: "keyscan")],
+                path: "Support/FuzzSupport"),
     ] + fuzzers.map { name in
         .executableTarget(
             name: name,

@@ -28,7 +28,7 @@ let path = "/dev/shm/keyscan-fuzz-decode-\(getpid())"
 atexit { unlink("/dev/shm/keyscan-fuzz-decode-\(getpid())") }
 
 fuzz { bytes in
-    write(bytes, to: path)
+    writeInput(bytes, to: path)
     check(extractor)
     if bytes.starts(with: "OggS".utf8) {
         check(vorbisExtractor)
@@ -38,23 +38,5 @@ fuzz { bytes in
 
 func check(_ extractor: FeatureExtractor) {
     guard let spectrogram = try? extractor.modelInput(path: path) else { return }
-    // What the network relies on: 105 bins, enough frames, and values log(1 + |C|),
-    // finite and non-negative (a NaN here would become a NaN confidence in the JSON).
-    precondition(spectrogram.bins == 105, "spectrogram has \(spectrogram.bins) bins")
-    precondition(spectrogram.frames >= 8, "spectrogram has \(spectrogram.frames) frames from ≥ 2 s of audio")
-    if let bad = spectrogram.values.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
-        preconditionFailure("spectrogram value \(spectrogram.values[bad]) at index \(bad)")
-    }
-}
-
-func write(_ bytes: UnsafeRawBufferPointer, to path: String) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    precondition(fd >= 0, "open \(path): \(String(cString: strerror(errno)))")
-    defer { close(fd) }
-    var written = 0
-    while written < bytes.count {
-        let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
-        precondition(n > 0, "write \(path): \(String(cString: strerror(errno)))")
-        written += n
-    }
+    checkModelInput(spectrogram)
 }
