@@ -8,7 +8,9 @@ is missing or older than the audio (so reruns resume), then writes
                               class 0-23 in Camelot order: i < 12 is (i+1)A, else (i-11)B),
                               song (POP909 number or MMA excerpt id), set (train | validation |
                               heldout), then frames, camelot, collection (the set folder's name)
-                              and audio (the rendered file's name)
+                              and audio (the rendered file's name); regions, when the set has
+                              a regions.tsv (render_modulations.py): where each key holds,
+                              "start-end:index" in seconds, ';'-separated (else empty)
   DATA/features.tsv           the same rows for every set given, npy relative to DATA (the
                               folder holding the sets), so one file lists everything
 
@@ -32,7 +34,7 @@ REPO = TOOLS.parent
 sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
 import labels  # noqa: E402
 
-COLUMNS = ["npy", "index", "song", "set", "frames", "camelot", "collection", "audio"]
+COLUMNS = ["npy", "index", "song", "set", "frames", "camelot", "collection", "audio", "regions"]
 BATCH = 200  # files per keyscan run: keeps command lines short and progress visible
 
 
@@ -75,12 +77,17 @@ def extract(set_dir: Path, keyscan: Path, jobs: int) -> list[dict]:
         print(f"  {min(start + BATCH, len(todo))}/{len(todo)}", file=sys.stderr)
     if failed:
         raise RuntimeError(f"{set_dir}: {failed} files failed")
+    regions: dict[str, list[str]] = {}
+    if (set_dir / "regions.tsv").is_file():
+        with open(set_dir / "regions.tsv", newline="") as f:
+            for region in csv.DictReader(f, delimiter="\t"):
+                regions.setdefault(region["file"], []).append(f"{region['start']}-{region['end']}:{region['index']}")
     out = []
     for r in rows:
         npy = Path(r["file"]).stem + ".npy"
         out.append({"npy": npy, "index": r["index"], "song": r["song"], "set": r["split"],
                     "frames": npy_frames(features / npy), "camelot": r["camelot"], "collection": set_dir.name,
-                    "audio": r["file"]})
+                    "audio": r["file"], "regions": ";".join(regions.get(r["file"], []))})
     labels.write_tsv(features / "features.tsv", out, COLUMNS)
     return out
 

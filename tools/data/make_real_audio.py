@@ -203,9 +203,15 @@ def main() -> int:
     audio, features = args.out / "audio", args.out / "features"
     features.mkdir(parents=True, exist_ok=True)
     candidates: list[dict] = []
+    files_seen: set[str] = set()
     for package in PACKAGES:
         for path, name in collect(package, audio):
-            candidates.append({"id": f"{package}__{name}", "package": package, "path": path})
+            # The same file under two names (drascula-music links each language's tracks to
+            # one set): keyscan analyzes a file once per batch, so keep its first name only.
+            real = os.path.realpath(path)
+            if real not in files_seen:
+                files_seen.add(real)
+                candidates.append({"id": f"{package}__{name}", "package": package, "path": path})
     print(f"{len(candidates)} candidate files in {len(PACKAGES)} packages", file=sys.stderr)
 
     # 2. music only

@@ -9,6 +9,11 @@ the time, reverb, a random transposition that moves the labels with it), from it
 Writes NNN.mp3 and regions.tsv (file, start, end, key, camelot per region; times in seconds).
 
     render_timeline.py --out DIR [--songs 001-160] [--single-key N] [--single-first] [--seed S]
+    render_timeline.py --validation --out DIR [--seed S]
+
+--validation renders the validation songs of 161-700 (splits.py; never trained on) instead, with
+the training side's soundfonts and programs, as data/validation-pop909 renders them: the songs
+on which the timeline's parameters are chosen, so that the held-out songs only measure.
 
 Renders one song at a time (run it under `nice`: it shares the machine).
 """
@@ -33,11 +38,10 @@ import splits  # noqa: E402
 
 
 def render_song(song_number: int, out: Path, seed: int, detune_cents: float | None = None,
-                name: str | None = None) -> list[dict]:
-    """Render one whole song to out/NNN.mp3; returns its regions, transposed, as rows."""
+                name: str | None = None, side: str = splits.HELDOUT) -> list[dict]:
+    """Render one whole song to out/NNN.mp3 with `side`'s soundfonts and programs; returns its
+    regions, transposed, as rows."""
     import pretty_midi
-
-    side = splits.HELDOUT
     rng = random.Random(f"{seed}:timeline:{song_number}")
     soundfont = rng.choice(splits.SOUNDFONTS[side])
     bass = rng.random() < 0.5
@@ -95,11 +99,17 @@ def main() -> int:
     parser.add_argument("--single-key", type=int, default=None, metavar="N",
                         help="render every multi-key song and the first N single-key songs (default: all)")
     parser.add_argument("--single-first", action="store_true", help="render the single-key songs before the others")
+    parser.add_argument("--validation", action="store_true",
+                        help="render the validation songs of 161-700 (training soundfonts and programs) instead")
     parser.add_argument("--seed", type=int, default=10)
     args = parser.parse_args()
-    songs = [n for n in pop.parse_songs(args.songs) if splits.song_split(n) == splits.HELDOUT]
-    if len(songs) != len(pop.parse_songs(args.songs)):
-        parser.error("only held-out songs (001-160) may be evaluated")
+    side = splits.TRAIN if args.validation else splits.HELDOUT
+    if args.validation:
+        songs = sorted(splits.validation_songs())
+    else:
+        songs = [n for n in pop.parse_songs(args.songs) if splits.song_split(n) == splits.HELDOUT]
+        if len(songs) != len(pop.parse_songs(args.songs)):
+            parser.error("only held-out songs (001-160) may be evaluated")
     multi = [n for n in songs if len(splits.key_regions(n)) > 1]
     single = [n for n in songs if len(splits.key_regions(n)) == 1]
     if args.single_key is not None:
@@ -118,7 +128,7 @@ def main() -> int:
         for n in (single + multi) if args.single_first else (multi + single):
             if f"{n:03d}.mp3" in done:
                 continue
-            writer.writerows(render_song(n, args.out, args.seed))
+            writer.writerows(render_song(n, args.out, args.seed, side=side))
             f.flush()
             print(f"{n:03d} done", file=sys.stderr)
     return 0

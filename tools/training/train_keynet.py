@@ -35,6 +35,18 @@ excerpt, as `keyscan analyze` does. Seeds are fixed: every epoch's crops, shifts
 order and dropout masks are drawn from (seed, epoch), so a resumed run repeats the same
 epochs an uninterrupted one would.
 
+Local key supervision (off by default; model 2.1): KeyNet's last map, averaged over its 13
+frequency rows, is one column of 24 logits per 8 frames (1.6 s, a receptive field of about
+13 s); the track's logits are their mean, and the key timeline decodes them one by one. With
+--column-weight W every labelled crop also gets W × the mean cross-entropy of its columns
+against the key at each column's centre: the excerpt's key, or, for rows with `regions`
+(render_modulations.py's excerpts spanning a key change), the region's. Columns within
+--boundary-margin seconds of a change are not scored (the annotation is not frame-exact), and
+a crop that spans a change gets no track-level term. --splice P turns that share of the
+labelled crops into synthetic modulations whose change is known to the frame: the crop's
+second part (a random 25–75 %) is the same excerpt at another pitch shift (half the time)
+or another excerpt of the batch in its own key.
+
 Distillation (off by default): --teacher PATH (.pt state_dict or .safetensors) adds
 --teacher-weight × T² × KL(teacher ‖ student) on logits softened by --teacher-temperature to
 every batch, the teacher run on exactly the crop the student sees; --unlabeled TSV adds
@@ -131,6 +143,11 @@ DEFAULTS: dict[str, object] = {
     "ssl_weight": 0.0,
     "ssl_shift": 6,
     "ssl_sharpen": 0.5,
+    # Model 2.1: start from these weights (fine-tuning), and the local key supervision.
+    "init": None,
+    "column_weight": 0.0,
+    "boundary_margin": 2.0,
+    "splice": 0.0,
 }
 RESUME_OVERRIDES = {"epochs", "patience"}
 
@@ -150,6 +167,9 @@ class Example:
     frames: int
     source: str  # the features.tsv it came from
     collection: str  # the data set it belongs to (the TSV's column, else its folder's name)
+    #: Where each key holds, for an excerpt that changes key: (first frame, end frame, class);
+    #: empty when the whole excerpt has `label`.
+    regions: tuple[tuple[int, int, int], ...] = ()
 
 
 # Header names accepted for each column, in order of preference (extract_features.py writes
@@ -160,6 +180,7 @@ _COLUMN_NAMES = {
     "song": ("song", "song_id", "songid", "group"),
     "set": ("set", "split", "subset"),
     "collection": ("collection",),
+    "regions": ("regions",),
 }
 TRAIN_SETS = ("train", "")
 VAL_SETS = ("val", "validation")
@@ -174,6 +195,20 @@ def _label(text: str) -> int | None:
         return camelot.from_camelot(text).index
     except ValueError:
         return None
+
+
+def parse_regions(text: str) -> tuple[tuple[int, int, int], ...]:
+    """extract_features.py's regions cell ("0.000-32.209:18;32.209-60.000:20", seconds) as
+    (first frame, end frame, class) triples; empty for an empty cell."""
+    regions = []
+    for part in filter(None, text.split(";")):
+        span, _, index = part.partition(":")
+        start, _, end = span.partition("-")
+        label = _label(index)
+        if label is None or not end:
+            raise ValueError(f"bad region {part!r}")
+        regions.append((round(float(start) * FRAMES_PER_SECOND), round(float(end) * FRAMES_PER_SECOND), label))
+    return tuple(regions)
 
 
 def npy_shape(path: str) -> tuple[int, ...]:
@@ -232,8 +267,12 @@ def read_features_tsv(tsv: str | Path, labeled: bool = True) -> tuple[list[Examp
             continue
         collection = cell(row, "collection") or default_collection
         song = f"{collection}:{cell(row, 'song') or path.stem}"  # song ids are unique within a collection
+        try:
+            regions = parse_regions(cell(row, "regions")) if labeled else ()
+        except ValueError as error:
+            raise ValueError(f"{tsv}: row {line}: {error}") from error
         examples.append(Example(str(path), label, song, cell(row, "set").lower() or "train", int(shape[1]), str(tsv),
-                                collection))
+                                collection, regions))
     return examples, warnings
 
 
@@ -335,21 +374,83 @@ def plan_batches(frames: list[int], batch_size: int, rng: np.random.Generator, p
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+COLUMN_FRAMES = 8  # input frames per column of KeyNet's last map (three 2×2 poolings)
+
+
+def frame_labels(example: Example, start: int, length: int, margin: int) -> np.ndarray:
+    """(length,) class of every frame of a crop: the example's label, or for an example with
+    regions the region's, −1 within `margin` frames of a change (and outside every region)."""
+    if not example.regions:
+        return np.full(length, example.label, dtype=np.int64)
+    frames = np.arange(start, start + length)
+    out = np.full(length, -1, dtype=np.int64)
+    boundaries = [b for r in example.regions for b in r[:2]][1:-1]
+    for first, end, label in example.regions:
+        out[(frames >= first) & (frames < end)] = label
+    for boundary in boundaries:
+        out[np.abs(frames - boundary) < margin] = -1
+    return out
+
+
+def column_targets(frame_classes: np.ndarray) -> np.ndarray:
+    """(length // 8,) each column's class: its centre frame's (−1 = not scored)."""
+    columns = len(frame_classes) // COLUMN_FRAMES
+    return frame_classes[np.arange(columns) * COLUMN_FRAMES + COLUMN_FRAMES // 2]
+
+
+def crop_key(frame_classes: np.ndarray) -> int:
+    """The crop's track-level label: the one key all its frames hold, else −1 (a crop that
+    spans a change or reaches into its unscored margin, or an unlabeled one)."""
+    keys = set(frame_classes.tolist())
+    return keys.pop() if len(keys) == 1 else -1
+
+
+def transpose_labels(labels: np.ndarray, semitones: int) -> np.ndarray:
+    return np.array([transpose_label(int(v), semitones) for v in labels], dtype=np.int64)
+
+
 def make_batch(store: FeatureStore, indices: list[int], rng: np.random.Generator,
-               crop_min: int, crop_max: int, shift: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               crop_min: int, crop_max: int, shift: int, margin: int = 0,
+               splice: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """x (batch, 1, 105, L) float32 random crops of one length L, y (batch,) int64 labels
-    (transposed with the crop; −1 for unlabeled examples), and each crop's shift in semitones."""
+    (transposed with the crop; −1 for unlabeled examples and for crops that span a key
+    change), each crop's shift in semitones, and (batch, L // 8) column labels (−1: unscored).
+
+    With `splice`, that share of the labelled crops become synthetic modulations: frames from a
+    random 25–75 % of L on are the same example at another shift, or (half the time) another
+    example of the batch at its own shift; the columns within `margin` frames of the splice
+    are unscored and y is −1."""
     examples = store.examples
     length = min(int(rng.integers(crop_min, crop_max + 1)), min(examples[i].frames for i in indices))
     x = np.empty((len(indices), 1, BINS, length), dtype=np.float32)
     y = np.empty(len(indices), dtype=np.int64)
     shifts = np.zeros(len(indices), dtype=np.int64)
+    columns = np.full((len(indices), length // COLUMN_FRAMES), -1, dtype=np.int64)
+
+    def piece(i: int, semitones: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+        start = int(rng.integers(0, examples[i].frames - frames + 1))
+        spec = shift_semitones(store.crop(i, start, frames), semitones)
+        classes = frame_labels(examples[i], start, frames, margin)
+        return spec, (transpose_labels(classes, semitones) if examples[i].label >= 0 else classes)
+
     for k, i in enumerate(indices):
-        start = int(rng.integers(0, examples[i].frames - length + 1))
         shifts[k] = int(rng.integers(-shift, shift + 1)) if shift else 0
-        x[k, 0] = shift_semitones(store.crop(i, start, length), int(shifts[k]))
-        y[k] = transpose_label(examples[i].label, int(shifts[k]))
-    return x, y, shifts
+        if not (splice and examples[i].label >= 0 and rng.random() < splice):
+            x[k, 0], classes = piece(i, int(shifts[k]), length)
+        else:
+            cut = int(rng.integers(length // 4, 3 * length // 4 + 1))
+            other = i if rng.random() < 0.5 or len(indices) == 1 else int(rng.choice([j for j in indices if j != i]))
+            second_shift = int(shifts[k])
+            if other == i:  # the same music, moved by 1–6 semitones either way
+                second_shift += int(rng.choice([-1, 1])) * int(rng.integers(1, 7))
+            first, first_classes = piece(i, int(shifts[k]), cut)
+            second, second_classes = piece(other, second_shift, length - cut)
+            x[k, 0] = np.concatenate([first, second], axis=1)
+            classes = np.concatenate([first_classes, second_classes])
+            classes[max(0, cut - margin):cut + margin] = -1
+        y[k] = crop_key(classes)
+        columns[k] = column_targets(classes)
+    return x, y, shifts, columns
 
 
 def make_views(store: FeatureStore, indices: list[int], rng: np.random.Generator, length: int,
@@ -479,7 +580,7 @@ def resolve_config(args: argparse.Namespace, run: Path) -> dict:
     for key in ("data", "unlabeled", "real_val"):
         if key in given:
             given[key] = [str(Path(p).resolve()) for p in given[key]]
-    for key in ("teacher", "reference"):
+    for key in ("teacher", "reference", "init"):
         if given.get(key):
             given[key] = str(Path(given[key]).resolve())
     config_path = run / "config.json"
@@ -571,6 +672,13 @@ def train(config: dict, run: Path, resume: bool, threads: int | None, ram_gb: fl
         optimizer.load_state_dict(checkpoint["optimizer"])
         state = checkpoint["state"]
         log(f"resumed after epoch {state['epoch']} (step {state['step']})")
+    elif config["init"]:
+        start_from = load_teacher(config["init"])
+        if start_from.nf != config["nf"]:
+            raise SystemExit(f"train_keynet: --init {config['init']} has nf {start_from.nf}, the run nf {config['nf']}")
+        model.load_state_dict(start_from.state_dict())
+        log(f"initialised from {config['init']}")
+    margin = round(config["boundary_margin"] * FRAMES_PER_SECOND)
     teacher = load_teacher(config["teacher"]) if config["teacher"] else None
 
     real_val = []
@@ -623,8 +731,10 @@ def train(config: dict, run: Path, resume: bool, threads: int | None, ram_gb: fl
         model.train()
         loss_sum, loss_count, hits, labeled_count = 0.0, 0, 0, 0
         ssl_sum, ssl_count = 0.0, 0
+        column_sum, column_count = 0.0, 0
         for store, indices in plan:
-            x, y, shifts = make_batch(store, indices, rng, config["crop_min"], config["crop_max"], config["shift"])
+            x, y, shifts, column_y = make_batch(store, indices, rng, config["crop_min"], config["crop_max"],
+                                                config["shift"], margin, config["splice"] if store is train_store else 0.0)
             views = None
             if store is unlabeled_store and config["ssl_weight"]:
                 views = make_views(store, indices, rng, x.shape[3], shifts, config["ssl_shift"])
@@ -632,8 +742,17 @@ def train(config: dict, run: Path, resume: bool, threads: int | None, ram_gb: fl
             lr = learning_rate(state["step"], total_steps, warmup_steps, config["lr"])
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            logits = model(x)
+            columns = model.features(x)["conv9"].mean(2)  # (batch, 24, columns): what the timeline decodes
+            logits = columns.mean(2)  # = model(x)
             loss = torch.zeros(())
+            scored = torch.from_numpy(column_y)
+            if config["column_weight"] and bool((scored >= 0).any()):
+                flat = columns.permute(0, 2, 1).reshape(-1, columns.shape[1])
+                column_loss = F.cross_entropy(flat, scored.reshape(-1), ignore_index=-1,
+                                              label_smoothing=config["label_smoothing"])
+                loss = loss + config["column_weight"] * column_loss
+                column_sum += float(column_loss.detach()) * len(indices)
+                column_count += len(indices)
             labeled = y >= 0
             if labeled.any():
                 loss = loss + F.cross_entropy(logits[labeled], y[labeled], label_smoothing=config["label_smoothing"])
@@ -661,7 +780,8 @@ def train(config: dict, run: Path, resume: bool, threads: int | None, ram_gb: fl
 
         record = {"epoch": epoch + 1, "loss": loss_sum / loss_count,
                   "train_acc": hits / labeled_count if labeled_count else None, "lr": lr,
-                  "ssl_loss": ssl_sum / ssl_count if ssl_count else None}
+                  "ssl_loss": ssl_sum / ssl_count if ssl_count else None,
+                  "column_loss": column_sum / column_count if column_count else None}
         if val_set:
             scores = key_metrics.summarize_indices(predict(model, val_store, config["val_max_frames"]).argmax(1),
                                                    [e.label for e in val_set])
@@ -692,6 +812,7 @@ def train(config: dict, run: Path, resume: bool, threads: int | None, ram_gb: fl
             f"train acc {fmt(record['train_acc'], '.3f')}  val exact {fmt(record.get('val_exact'), '.3f')}  "
             f"MIREX {fmt(record.get('val_mirex'), '.3f')} (dom/sub {fmt(record.get('val_mirex_both'), '.3f')})  "
             f"real agree {fmt(record.get('real_agree'), '.3f')}  ssl {fmt(record.get('ssl_loss'), '.3f')}  "
+            f"columns {fmt(record.get('column_loss'), '.3f')}  "
             f"lr {lr:.2e}  {record['seconds']:.1f} s" + ("  *best" if improved else ""))
     log(f"best: epoch {state['best']['epoch']}, val MIREX {fmt(state['best'].get('val_mirex'), '.4f')}, "
         f"exact {fmt(state['best'].get('val_exact'), '.4f')} → {run / 'best.pt'}")
@@ -758,7 +879,10 @@ def export(run: Path | None, checkpoint_path: Path | None, out: Path, name: str,
                                                           "crop_min", "crop_max", "shift", "label_smoothing", "seed")},
                                 "teacher": Path(config["teacher"]).name if config.get("teacher") else None,
                                 "teacher_weight": config["teacher_weight"] if config.get("teacher") else None,
-                                **semi_supervised},
+                                **semi_supervised,
+                                **({k: config.get(k) for k in ("column_weight", "boundary_margin", "splice")}
+                                   if config.get("column_weight") else {}),
+                                **({"init": Path(config["init"]).name} if config.get("init") else {})},
                                separators=(",", ":")),
         "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
         "git_commit": config.get("git_commit", "unknown"),
@@ -887,6 +1011,13 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
                    f"batches, 0 = off (default {d['ssl_weight']})")
     p.add_argument("--ssl-shift", type=int, help=f"second views shifted by up to ±K semitones (default {d['ssl_shift']})")
     p.add_argument("--ssl-sharpen", type=float, help=f"temperature of the self-supervised targets (default {d['ssl_sharpen']})")
+    p.add_argument("--init", help="start from these weights (.safetensors or .pt state_dict; fine-tuning)")
+    p.add_argument("--column-weight", type=float, help=f"weight of the per-column cross-entropy against the local "
+                   f"key, 0 = off (default {d['column_weight']})")
+    p.add_argument("--boundary-margin", type=float, help=f"columns this close to a key change (seconds) are not "
+                   f"scored (default {d['boundary_margin']})")
+    p.add_argument("--splice", type=float, help=f"share of labelled crops made synthetic modulations (default "
+                   f"{d['splice']})")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's, all cores)")
     p.add_argument("--ram-gb", type=float, default=8.0, help="load features into memory up to this size, else read from disk (default 8)")
 
