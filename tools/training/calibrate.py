@@ -17,8 +17,14 @@ keyscan's `confidence` is softmax(logits / T)[key], T read from the weights' met
      --heldout set (labelled renders never trained on) and on --real sets, where the
      --reference model's keys stand in for labels (so there it measures agreement, not
      accuracy), and on all --heldout sets pooled, beside the ECE a perfectly calibrated
-     model would show on as few files by chance, and per confidence band how often the
-     answer is right, the relative key, or another error,
+     model would show on as few files by chance, per confidence band how often the
+     answer is right, the relative key, or another error, and the AUROC: how well the
+     confidence separates right answers (on --real: agreement) from wrong ones, the chance
+     that a right answer has the higher confidence of a random right/wrong pair,
+  3b. with --reference, the same on the held-out renders' *easy subset*, the files the
+     reference gets right: real sets can only be scored where a stand-in label exists, and
+     stand-ins exist where detectors agree, on the easy tracks; this row shows what that
+     selection alone does to the ECE of a model whose calibration is known,
   4. with --write, stores T in the model file's metadata (`temperature`), keeping every
      tensor byte-identical.
 
@@ -38,7 +44,6 @@ TOOLS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TOOLS / "common"))  # the shared modules: see tools/README.md
 import camelot  # noqa: E402
 import key_metrics  # noqa: E402
-import keynet  # noqa: E402
 from train_keynet import FeatureStore, load_teacher, predict, read_features_tsv  # noqa: E402
 
 BINS = 15
@@ -84,6 +89,24 @@ def expected_calibration_error(confidence: np.ndarray, right: np.ndarray) -> flo
     return float(ece)
 
 
+def auroc(confidence: np.ndarray, right: np.ndarray) -> float | None:
+    """P(a right answer's confidence > a wrong one's), ties counting half (Mann–Whitney U);
+    None when every answer is right or every one wrong."""
+    positives, negatives = confidence[right], confidence[~right]
+    if not len(positives) or not len(negatives):
+        return None
+    order = np.argsort(np.concatenate([positives, negatives]), kind="mergesort")
+    ranks = np.empty(len(order))
+    ranks[order] = np.arange(1, len(order) + 1)
+    values = np.concatenate([positives, negatives])
+    for value in np.unique(values):  # average ranks over ties
+        tied = values == value
+        if tied.sum() > 1:
+            ranks[tied] = ranks[tied].mean()
+    u = ranks[:len(positives)].sum() - len(positives) * (len(positives) + 1) / 2
+    return float(u / (len(positives) * len(negatives)))
+
+
 def calibration(logits: np.ndarray, labels: np.ndarray, temperature: float) -> dict:
     """ECE (15 bins), accuracy, mean confidence and the per-band table at `temperature`."""
     p = softmax(logits, temperature)
@@ -106,7 +129,7 @@ def calibration(logits: np.ndarray, labels: np.ndarray, temperature: float) -> d
                       "correct": categories.count("correct") / n if n else None,
                       "relative": categories.count("relative") / n if n else None,
                       "other_errors": (n - categories.count("correct") - categories.count("relative")) / n if n else None})
-    return {"temperature": temperature, "files": len(labels), "ece": float(ece),
+    return {"temperature": temperature, "files": len(labels), "ece": float(ece), "auroc": auroc(confidence, right),
             "ece_if_calibrated": float(np.mean(chance)), "accuracy": float(right.mean()),
             "mean_confidence": float(confidence.mean()), "nll": nll(logits, labels, temperature), "bands": bands}
 
@@ -131,7 +154,7 @@ def table(name: str, before: dict, after: dict) -> str:
     lines = [f"**{name}** ({after['files']} files): ECE {before['ece']:.3f} at T = {before['temperature']:.3f} → "
              f"**{after['ece']:.3f}** at T = {after['temperature']:.3f} (a perfectly "
              f"calibrated model would show {after['ece_if_calibrated']:.3f} on these files by chance); "
-             f"accuracy {after['accuracy']:.3f}, "
+             f"accuracy {after['accuracy']:.3f}, AUROC {fmt(after['auroc'])}, "
              f"mean confidence {before['mean_confidence']:.3f} → {after['mean_confidence']:.3f}", "",
              "| confidence | files | mean confidence | right | relative key | other error |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -144,6 +167,8 @@ def table(name: str, before: dict, after: dict) -> str:
 def write_temperature(path: str, temperature: float) -> None:
     """Rewrite the model file with `temperature` in its metadata; tensors unchanged."""
     from safetensors.numpy import load_file
+
+    import keynet
 
     _, meta = keynet.load_safetensors(path)
     tensors = load_file(path)
@@ -163,6 +188,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.real and not args.reference:
         parser.error("--real needs --reference")
+    import keynet  # torch: only for a run, so the scoring functions test without it
 
     model, meta = keynet.load_safetensors(args.model)
     current = float(meta.get("temperature", 1.0))
@@ -181,14 +207,19 @@ def main() -> int:
               for t in args.heldout]
     if len(args.heldout) > 1:
         groups.append(("all held-out renders", args.heldout, True))
+    if args.heldout and args.reference:
+        groups.append(("held-out renders the reference gets right (the easy subset)", args.heldout, "easy"))
     groups += [(f"{Path(t).stem} (real; reference as label)", [t], False) for t in args.real]
     reference = load_teacher(args.reference) if args.reference else None
     for name, tsvs, labeled in groups:
-        rows = load_rows(tsvs, labeled)
+        rows = load_rows(tsvs, bool(labeled))
         if not rows:
             continue
         logits = logits_of(model, rows)
         labels = np.array([r.label for r in rows]) if labeled else logits_of(reference, rows).argmax(1)
+        if labeled == "easy":
+            easy = logits_of(reference, rows).argmax(1) == labels
+            logits, labels = logits[easy], labels[easy]
         before, after = calibration(logits, labels, 1.0), calibration(logits, labels, temperature)
         report["sets"][name] = {"before": before, "after": after}
         print(table(name, before, after) + "\n")
