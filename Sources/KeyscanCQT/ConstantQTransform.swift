@@ -6,11 +6,11 @@ import Foundation
 ///
 /// The caller's thread appends samples and runs the downsamplers (soxr, one per reduced
 /// rate the octaves need: 2:1 halvings for librosa's schedule, 5:1 for the fast front end's
-/// low octaves); every `framesPerChunk`
-/// frames a chunk is handed to the global concurrent queue, where one matrix product per
-/// octave computes it. Decoding thus overlaps the transform, and one long file uses every
-/// core. At most `maxChunksInFlight` chunks wait at once, so memory does not grow with
-/// the input; only the spectrogram itself (105 floats per 0.2 s) does.
+/// low octaves); every `framesPerChunk` frames a chunk is handed to the global concurrent
+/// queue, where one matrix product per octave computes it. Decoding thus overlaps the
+/// transform, and one long file uses every core. At most `maxChunksInFlight` chunks wait at
+/// once, so memory does not grow with the input; only the spectrogram itself (105 floats per
+/// 0.2 s) does.
 public final class ConstantQTransform {
     public let kernels: CQTKernels
     private let plans: [OctavePlan]
