@@ -65,7 +65,9 @@ public struct CQTConfiguration: Sendable, Hashable {
     /// 0.2 s from 0), as `keyNet`. Both hops are odd, so librosa computes each part at its own
     /// rate without halving: the top bin's filter reaches 1.34 kHz (Nyquist 5.5 kHz), the low
     /// part's top one 516 Hz (Nyquist 1.1 kHz). The low octaves' kernels are 2048 samples or
-    /// shorter instead of up to 8192, which makes the transform about 3× cheaper.
+    /// shorter instead of up to 8192: the whole transform does 3.7× fewer multiply-adds per
+    /// frame, and costs 0.023 s of CPU instead of 0.053 s for 245 s of audio, the 5:1
+    /// decimation included.
     /// librosa's magnitudes depend on the input rate as √rate (its filters are normalised by
     /// √(filter length), and its lower octaves gain √2 per halving), so √20 = √(44100/2205) and
     /// 2 = √(44100/11025) put both parts on the 44.1 kHz scale: a sine gives `keyNet`'s
