@@ -23,8 +23,9 @@ public final class Analyzer: Sendable {
     /// where version 1 cached a `not_audio` error; results carry the key timeline and the tuning.
     /// 3: model 2.0.0 ships, learned from real recordings, with a calibrated confidence (the
     /// weights' hash in `identity` alone would already re-analyze). 4: the fast front end
-    /// (11.025 kHz, MP3 through libmpg123) is the default for models that ask for it.
-    public static let pipelineVersion = 4
+    /// (11.025 kHz, MP3 through libmpg123) is the default for models that ask for it. 5: the
+    /// fast transform computes its lower three octaves from a 5:1 soxr decimation (2205 Hz).
+    public static let pipelineVersion = 5
 
     /// Loads the weights and builds the transform's kernels.
     ///

@@ -13,7 +13,8 @@ public enum FrontEnd: String, Sendable, CaseIterable {
     /// The transform's lowest needed rate, 11.025 kHz, in one step: MP3 through libmpg123's
     /// mono mix and quarter-rate synthesis (44.1 kHz files; other rates the nearest reduced
     /// rate above, then soxr), every other format FFmpeg → libswresample straight to 11.025 kHz
-    /// mono; every octave of the transform at that rate (`CQTConfiguration.keyNetFast`).
+    /// mono; the transform's upper 33 bins at that rate, its three lower octaves from a 5:1
+    /// soxr decimation to 2205 Hz (`CQTConfiguration.keyNetFast`).
     case fast
 
     /// The transform's parameters.

@@ -26,7 +26,7 @@ struct OctaveKernel: Sendable {
                          into out: UnsafeMutablePointer<Float>) {
         let n = plan.kernelLength
         let k = plan.bins.lowerBound + r
-        let rate = Double(c.sampleRate) / Double(1 << plan.halvings)
+        let rate = Double(c.sampleRate) / Double(plan.rateDivisor)
         let length = c.filterLengths(atRate: rate)[k]
         let frequency = c.frequencies[k]
 
@@ -54,11 +54,13 @@ struct OctaveKernel: Sendable {
         let threshold = sparsityThreshold(magnitudes, quantile: c.sparsity)
         for j in 0..<n where j >= half || magnitudes[j] < threshold { real[j] = 0; imag[j] = 0 }
 
-        // h[m] = Σ_j B[j]·e^(−2πijm/N): a forward FFT of the half spectrum. Scaled by 2^halvings
-        // (√2 per downsampling in librosa's resample(scale=True) times √(sr/my_sr) on the basis)
-        // and 1/√(filter length at the input rate); times the configuration's magnitude scale.
+        // h[m] = Σ_j B[j]·e^(−2πijm/N): a forward FFT of the half spectrum. Scaled by the rate
+        // divisor d (√d on the signal — librosa's resample(scale=True) √2 per halving, the
+        // decimation's √factor — times √d on the basis, librosa's √(sr/my_sr) or the filters'
+        // 1/√length at the reduced rate) and 1/√(filter length at the input rate); times the
+        // configuration's magnitude scale.
         fft.forward(real: &real, imag: &imag)
-        let gain = c.magnitudeScale * Double(1 << plan.halvings) / c.filterLengths(atRate: Double(c.sampleRate))[k].squareRoot()
+        let gain = c.magnitudeScale * Double(plan.rateDivisor) / c.filterLengths(atRate: Double(c.sampleRate))[k].squareRoot()
         for m in 0..<n {
             out[(2 * r) * n + m] = Float(real[m] * gain)
             out[(2 * r + 1) * n + m] = Float(imag[m] * gain)

@@ -4,18 +4,23 @@ import Foundation
 /// Streams mono samples through the constant-Q transform and returns `log(1 + |C|)`,
 /// numerically librosa's `cqt` (see `OctaveKernel`).
 ///
-/// The caller's thread appends samples and runs the 2:1 downsamplers; every `framesPerChunk`
-/// frames a chunk is handed to the global concurrent queue, where one matrix product per
-/// octave computes it. Decoding thus overlaps the transform, and one long file uses every
-/// core. At most `maxChunksInFlight` chunks wait at once, so memory does not grow with
-/// the input; only the spectrogram itself (105 floats per 0.2 s) does.
+/// The caller's thread appends samples and runs the downsamplers (soxr, one per reduced
+/// rate the octaves need: 2:1 halvings for librosa's schedule, 5:1 for the fast front end's
+/// low octaves); every `framesPerChunk` frames a chunk is handed to the global concurrent
+/// queue, where one matrix product per octave computes it. Decoding thus overlaps the
+/// transform, and one long file uses every core. At most `maxChunksInFlight` chunks wait at
+/// once, so memory does not grow with the input; only the spectrogram itself (105 floats per
+/// 0.2 s) does.
 public final class ConstantQTransform {
     public let kernels: CQTKernels
     private let plans: [OctavePlan]
+    /// levels[o]: the index into `signals` of octave o's signal.
+    private let levels: [Int]
     private let framesPerChunk: Int
-    /// signals[h]: the input downsampled h times (h = 0 is the input itself).
+    /// signals[l]: the input at its rate over the l-th smallest of the plans' rate divisors
+    /// (l = 0 is the input itself); each made from the one before by `decimators[l − 1]`.
     private var signals: [SampleBuffer]
-    private let resamplers: [HalfRateResampler]
+    private let decimators: [Decimator]
     private var nextFrame = 0
     /// Frames already handed out by `takeComputedFrames`.
     private var takenFrames = 0
@@ -31,9 +36,11 @@ public final class ConstantQTransform {
         self.kernels = kernels
         plans = kernels.octaves.map(\.plan)
         self.framesPerChunk = max(1, framesPerChunk)
-        let levels = (plans.map(\.halvings).max() ?? 0) + 1
-        signals = Array(repeating: SampleBuffer(), count: levels)
-        resamplers = (1..<levels).map { _ in HalfRateResampler() }
+        // octavePlans() checks that each divisor divides the next.
+        let divisors = Set([1] + plans.map(\.rateDivisor)).sorted()
+        levels = plans.map { divisors.firstIndex(of: $0.rateDivisor)! }
+        signals = Array(repeating: SampleBuffer(), count: divisors.count)
+        decimators = zip(divisors, divisors.dropFirst()).map { Decimator(factor: $1 / $0) }
         slots = DispatchSemaphore(value: maxChunksInFlight ?? max(2, ProcessInfo.processInfo.activeProcessorCount))
     }
 
@@ -47,10 +54,10 @@ public final class ConstantQTransform {
         precondition(!finished, "ConstantQTransform: append after finish")
         sampleCount += samples.count
         signals[0].append(contentsOf: samples)
-        // Each level feeds the next: 44.1 kHz → 22.05 kHz → 11.025 kHz.
-        if !resamplers.isEmpty {
+        // Each level feeds the next: 44.1 → 22.05 → 11.025 kHz (exact), 11.025 → 2.205 kHz (fast).
+        if !decimators.isEmpty {
             var lower = downsample(samples, level: 0)
-            for level in resamplers.indices.dropFirst() {
+            for level in decimators.indices.dropFirst() {
                 lower = lower.withUnsafeBufferPointer { downsample($0, level: level) }
             }
         }
@@ -61,11 +68,11 @@ public final class ConstantQTransform {
         samples.withUnsafeBufferPointer { append($0) }
     }
 
-    /// Halves `input` into `signals[level + 1]`; returns what it added, for the next level.
+    /// Decimates `input` into `signals[level + 1]`; returns what it added, for the next level.
     private func downsample(_ input: UnsafeBufferPointer<Float>, level: Int) -> [Float] {
         var output: [Float] = []
-        output.reserveCapacity(input.count / 2 + 1)
-        resamplers[level].process(input, appendingTo: &output)
+        output.reserveCapacity(input.count / decimators[level].factor + 1)
+        decimators[level].process(input, appendingTo: &output)
         signals[level + 1].append(contentsOf: output)
         return output
     }
@@ -104,14 +111,14 @@ public final class ConstantQTransform {
         precondition(!finished, "ConstantQTransform: finish called twice")
         finished = true
         var carried: [Float] = []  // the previous level's last samples, not yet fed onward
-        for (level, resampler) in resamplers.enumerated() {
+        for (level, decimator) in decimators.enumerated() {
             var tail: [Float] = []
-            carried.withUnsafeBufferPointer { resampler.process($0, appendingTo: &tail) }
-            resampler.finish(appendingTo: &tail)
+            carried.withUnsafeBufferPointer { decimator.process($0, appendingTo: &tail) }
+            decimator.finish(appendingTo: &tail)
             signals[level + 1].append(contentsOf: tail)
             carried = tail
         }
-        let total = plans.map { 1 + signals[$0.halvings].end / $0.hop }.min() ?? 0
+        let total = zip(plans, levels).map { plan, level in 1 + signals[level].end / plan.hop }.min() ?? 0
         dispatchReadyChunks(upTo: total, final: true)
         group.wait()
         return total
@@ -122,8 +129,8 @@ public final class ConstantQTransform {
 
     /// Frames whose every octave window lies within the samples received so far.
     private func framesReady() -> Int {
-        plans.map { plan in
-            let available = signals[plan.halvings].end - plan.kernelLength / 2
+        zip(plans, levels).map { plan, level in
+            let available = signals[level].end - plan.kernelLength / 2
             return available < 0 ? 0 : available / plan.hop + 1
         }.min() ?? 0
     }
@@ -131,11 +138,11 @@ public final class ConstantQTransform {
     private func dispatchReadyChunks(upTo ready: Int, final: Bool) {
         while ready - nextFrame >= framesPerChunk || final && nextFrame < ready {
             let count = min(framesPerChunk, ready - nextFrame)
-            dispatch(ChunkInput(firstFrame: nextFrame, frameCount: count, plans: plans, signals: signals))
+            dispatch(ChunkInput(firstFrame: nextFrame, frameCount: count, plans: plans, levels: levels, signals: signals))
             nextFrame += count
         }
         for level in signals.indices {
-            let needed = plans.filter { $0.halvings == level }.map { nextFrame * $0.hop - $0.kernelLength / 2 }.min()
+            let needed = zip(plans, levels).filter { $1 == level }.map { plan, _ in nextFrame * plan.hop - plan.kernelLength / 2 }.min()
             if let needed { signals[level].discard(before: needed) }
         }
     }

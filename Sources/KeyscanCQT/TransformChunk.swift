@@ -10,12 +10,13 @@ struct ChunkInput: Sendable {
     /// t·hop; where they do not, just the frames, N samples each, frame t at t·N.
     let windows: [[Float]]
 
-    init(firstFrame: Int, frameCount: Int, plans: [OctavePlan], signals: [SampleBuffer]) {
+    /// levels[o]: the index into `signals` of octave o's signal.
+    init(firstFrame: Int, frameCount: Int, plans: [OctavePlan], levels: [Int], signals: [SampleBuffer]) {
         self.firstFrame = firstFrame
         self.frameCount = frameCount
-        windows = plans.map { plan in
+        windows = zip(plans, levels).map { plan, level in
             let n = plan.kernelLength
-            let signal = signals[plan.halvings]
+            let signal = signals[level]
             if plan.hop < n {
                 let count = (frameCount - 1) * plan.hop + n
                 return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
