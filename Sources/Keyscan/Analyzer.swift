@@ -30,10 +30,14 @@ public final class Analyzer: Sendable {
     /// Loads the weights and builds the transform's kernels.
     ///
     /// - Parameters:
+    ///   - timelineResolution: the shortest key segment in seconds (`--timeline-resolution`).
+    ///   - timelineSwitchPenalty: nil for the cost the weights declare
+    ///     (`KeyTimeline.switchPenalty(declaredBy:)`); a number for the evaluation's search.
     ///   - frontEnd: nil for the one the weights declare (`FrontEnd.declared(by:)`: the
     ///     shipped model's is fast, the reference's exact); `.exact` for `--exact`.
     ///   - oggVorbis: which library decodes Ogg Vorbis; tests force libvorbisfile.
-    public init(modelPath: String, timeline: KeyTimeline = .default, frontEnd: FrontEnd? = nil,
+    public init(modelPath: String, timelineResolution: Double = KeyTimeline.defaultResolution,
+                timelineSwitchPenalty: Double? = nil, frontEnd: FrontEnd? = nil,
                 oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile) throws(AnalyzerSetupError) {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: modelPath)) }
@@ -41,6 +45,8 @@ public final class Analyzer: Sendable {
         do { model = try KeyNet(data: data) }
         catch { throw .model(error) }
         self.modelPath = modelPath
+        let timeline = KeyTimeline(resolution: timelineResolution,
+                                   switchPenalty: timelineSwitchPenalty ?? KeyTimeline.switchPenalty(declaredBy: model.config))
         self.timeline = timeline
         let frontEnd = frontEnd ?? FrontEnd.declared(by: model.config)
         // Forced libvorbisfile decodes Ogg Vorbis a little differently: its results are its own,

@@ -37,6 +37,13 @@ public struct KeyTimeline: Sendable, Equatable {
     /// neighbouring columns are far from independent, hence a cost this high.
     public static let defaultSwitchPenalty = 64.0
 
+    /// The key-change cost for a model: the one its file declares (tuned with it on
+    /// validation songs; the shipped model's), else `defaultSwitchPenalty` (the reference's
+    /// weights and models before 2.1.0, whose columns it was chosen for).
+    public static func switchPenalty(declaredBy config: KeyNetConfig) -> Double {
+        config.timelineSwitchPenalty ?? defaultSwitchPenalty
+    }
+
     public static let `default` = KeyTimeline(resolution: defaultResolution, switchPenalty: defaultSwitchPenalty)
 
     public init(resolution: Double, switchPenalty: Double = KeyTimeline.defaultSwitchPenalty) {

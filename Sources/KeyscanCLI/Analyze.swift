@@ -68,7 +68,7 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
-        let analyzer = try Self.analyzer(model: model, timeline: timelineOptions.timeline, frontEnd: frontEndOptions.frontEnd)
+        let analyzer = try Self.analyzer(model: model, timeline: timelineOptions, frontEnd: frontEndOptions.frontEnd)
         let tagging = writeTags
             ? KeyTagging(notation: tagNotation ?? .standard, overwrite: overwriteTags,
                          environment: ProcessInfo.processInfo.environment)
@@ -121,13 +121,17 @@ struct Analyze: ParsableCommand {
 
 extension Analyze {
     /// Loads the model given with --model, or the default one.
-    static func analyzer(model: String?, timeline: KeyTimeline, frontEnd: FrontEnd?) throws -> Analyzer {
+    static func analyzer(model: String?, timeline: TimelineOptions, frontEnd: FrontEnd?) throws -> Analyzer {
         guard let modelPath = model ?? ModelLocator.defaultModel() else {
             throw ValidationError(ModelLocator.missingModelAdvice)
         }
         // One BLAS thread per product: keyscan parallelises over files, chunks and tiles itself.
         setBLASThreadCount(1)
-        do { return try Analyzer(modelPath: modelPath, timeline: timeline, frontEnd: frontEnd, oggVorbis: oggVorbisDecoding()) }
+        do {
+            return try Analyzer(modelPath: modelPath, timelineResolution: timeline.timelineResolution,
+                                timelineSwitchPenalty: timeline.timelineSwitchPenalty, frontEnd: frontEnd,
+                                oggVorbis: oggVorbisDecoding())
+        }
         catch { throw ValidationError("\(error)") }
     }
 

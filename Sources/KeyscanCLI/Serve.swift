@@ -51,7 +51,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         let profiling = ProcessInfo.processInfo.environment["PROFILE_PERFORMANCE"] == "1"
         if let device, device != "cpu" { Stderr.write("keyscan serve: --device \(device) ignored: keyscan runs on the CPU") }
-        let analyzer = try Analyze.analyzer(model: model, timeline: timelineOptions.timeline, frontEnd: frontEndOptions.frontEnd)
+        let analyzer = try Analyze.analyzer(model: model, timeline: timelineOptions, frontEnd: frontEndOptions.frontEnd)
         let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer),
                                       limits: limitOptions.limits, profiling: profiling)
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount

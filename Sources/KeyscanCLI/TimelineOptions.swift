@@ -9,17 +9,16 @@ struct TimelineOptions: ParsableArguments {
     var timelineResolution: Double = KeyTimeline.defaultResolution
 
     /// For tools/evaluation/timeline.py's parameter search: the cost of a key change in nats.
-    @Option(help: ArgumentHelp("Cost of a key change in the timeline, in nats (default: 64).", visibility: .hidden))
-    var timelineSwitchPenalty: Double = KeyTimeline.defaultSwitchPenalty
+    @Option(help: ArgumentHelp("Cost of a key change in the timeline, in nats (default: the model's, else 64).",
+                               visibility: .hidden))
+    var timelineSwitchPenalty: Double?
 
     func validate() throws {
         guard timelineResolution >= 1.6, timelineResolution <= 3600 else {
             throw ValidationError("--timeline-resolution must be between 1.6 and 3600 seconds, got \(timelineResolution)")
         }
-        guard timelineSwitchPenalty >= 0, timelineSwitchPenalty.isFinite else {
-            throw ValidationError("--timeline-switch-penalty must be 0 or more, got \(timelineSwitchPenalty)")
+        if let penalty = timelineSwitchPenalty, !(penalty >= 0 && penalty.isFinite) {
+            throw ValidationError("--timeline-switch-penalty must be 0 or more, got \(penalty)")
         }
     }
-
-    var timeline: KeyTimeline { KeyTimeline(resolution: timelineResolution, switchPenalty: timelineSwitchPenalty) }
 }

@@ -46,12 +46,16 @@ public struct KeyNetConfig: Sendable, Equatable {
     public let frontEnd: String
     /// The values `front_end` may take.
     public static let frontEnds = ["exact", "fast"]
+    /// The key timeline's cost of a key change, in nats, that the model was tuned with
+    /// (metadata `timeline_switch_penalty`, chosen on validation songs by
+    /// tools/evaluation/timeline.py); nil when the file does not say. `Keyscan.KeyTimeline` reads it.
+    public let timelineSwitchPenalty: Double?
 
     /// conv1 … conv9.
     let layers: [ConvLayerShape]
 
     init(width: Int, name: String = "", version: String = "", description: String = "", temperature: Float = 1,
-         frontEnd: String = "") {
+         frontEnd: String = "", timelineSwitchPenalty: Double? = nil) {
         precondition((1...Self.maximumWidth).contains(width), "KeyNet width \(width), expected 1…\(Self.maximumWidth)")
         precondition(temperature.isFinite && temperature > 0, "KeyNet temperature \(temperature), expected > 0")
         self.width = width
@@ -60,6 +64,7 @@ public struct KeyNetConfig: Sendable, Equatable {
         self.description = description
         self.temperature = temperature
         self.frontEnd = frontEnd
+        self.timelineSwitchPenalty = timelineSwitchPenalty
         let nf = width
         layers = [
             ConvLayerShape(name: "conv1", inChannels: 1, outChannels: nf, kernel: 5, poolAfter: false),
@@ -115,8 +120,16 @@ public struct KeyNetConfig: Sendable, Equatable {
         guard frontEnd.isEmpty || Self.frontEnds.contains(frontEnd) else {
             throw .invalidMetadata(key: "front_end", got: frontEnd, expected: Self.frontEnds.map { "\"\($0)\"" }.joined(separator: " or "))
         }
+        var timelineSwitchPenalty: Double?
+        if let text = metadata["timeline_switch_penalty"] {
+            guard let value = Double(text), value.isFinite, (0...10_000).contains(value) else {
+                throw .invalidMetadata(key: "timeline_switch_penalty", got: text, expected: "a number from 0 to 10000")
+            }
+            timelineSwitchPenalty = value
+        }
         self.init(width: width, name: metadata["name"] ?? "", version: metadata["version"] ?? "",
-                  description: metadata["description"] ?? "", temperature: temperature, frontEnd: frontEnd)
+                  description: metadata["description"] ?? "", temperature: temperature, frontEnd: frontEnd,
+                  timelineSwitchPenalty: timelineSwitchPenalty)
     }
 
     /// Product of the pooling strides: 8. Tiles start on multiples of it so every pool

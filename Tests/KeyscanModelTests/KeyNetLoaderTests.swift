@@ -241,6 +241,17 @@ import Testing
         }
     }
 
+    @Test func timelineSwitchPenalty() throws {
+        #expect(try Self.load(Self.tensors()).config.timelineSwitchPenalty == nil)
+        let tuned = try KeyNet(data: Self.withMetadata { $0["timeline_switch_penalty"] = "96" })
+        #expect(tuned.config.timelineSwitchPenalty == 96)
+        for bad in ["-1", "abc", "nan", "inf", "20000"] {
+            Self.expectRejection(Self.withMetadata { $0["timeline_switch_penalty"] = bad },
+                                 .invalidMetadata(key: "timeline_switch_penalty", got: bad, expected: "a number from 0 to 10000"),
+                                 ["metadata timeline_switch_penalty: \"\(bad)\", expected a number from 0 to 10000"])
+        }
+    }
+
     @Test func widthMustBePositiveInteger() {
         for bad in ["abc", "0", "-4", "2.5"] {
             Self.expectRejection(Self.withMetadata { $0["nf"] = bad },

@@ -18,6 +18,35 @@ import KeyscanResults
         return Self.analyzer.analyze(path: file.path, workspace: workspace, limits: limits, isCancelled: isCancelled).0
     }
 
+    /// The tiny model's file with `metadata` merged into its header (tensors unchanged).
+    static func tinyModel(with metadata: [String: String], in folder: TemporaryFolder) throws -> String {
+        let blob = try Data(contentsOf: URL(fileURLWithPath: tinyModel))
+        let length = Int(blob.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
+        var header = try #require(try JSONSerialization.jsonObject(with: blob.subdata(in: 8..<(8 + length))) as? [String: Any])
+        header["__metadata__"] = (header["__metadata__"] as? [String: String] ?? [:]).merging(metadata) { $1 }
+        var text = try JSONSerialization.data(withJSONObject: header)
+        text.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - text.count % 8) % 8))
+        var file = withUnsafeBytes(of: UInt64(text.count).littleEndian) { Data($0) }
+        file.append(text)
+        file.append(blob.subdata(in: (8 + length)..<blob.count))
+        let url = folder.path("model.safetensors")
+        try file.write(to: url)
+        return url.path
+    }
+
+    @Test func timelineKeyChangeCostComesFromTheModel() throws {
+        #expect(Self.analyzer.timeline.switchPenalty == KeyTimeline.defaultSwitchPenalty)
+        let folder = try TemporaryFolder()
+        let tuned = try Self.tinyModel(with: ["timeline_switch_penalty": "96.5"], in: folder)
+        let declared = try Analyzer(modelPath: tuned)
+        #expect(declared.timeline.switchPenalty == 96.5)
+        #expect(declared.timeline.resolution == KeyTimeline.defaultResolution)
+        #expect(declared.identity.contains("timeline-16.0-96.5"))
+        // --timeline-switch-penalty (the evaluation's search) overrides the model's.
+        let searched = try Analyzer(modelPath: tuned, timelineResolution: 8, timelineSwitchPenalty: 30)
+        #expect(searched.timeline == KeyTimeline(resolution: 8, switchPenalty: 30))
+    }
+
     @Test func musicGetsAKeyAndItsTonality() throws {
         let result = try analyze(TestSignals.chord(seconds: 4))
         guard case .success(_, let duration) = result.outcome else { Issue.record("\(result)"); return }

@@ -1,7 +1,7 @@
 """Evaluate keyscan's key timeline against POP909's annotated key regions.
 
     timeline.py --keyscan BIN [--model WEIGHTS] [--resolution S ...] [--penalty P ...]
-                [--json OUT] FOLDER
+                [--choose] [--json OUT] FOLDER
 
 FOLDER is what render_timeline.py writes: whole held-out songs and regions.tsv. For every
 combination of --resolution (`--timeline-resolution`, seconds) and --penalty (the hidden
@@ -21,6 +21,11 @@ and this reports, over the annotated span of each song (first region's start to 
   flat           for comparison, the time scores of the global key held over the whole song
 
 Each line of the table is one setting; the multi-key songs are also scored on their own.
+
+--choose (for validation songs only: tools/training/train_model.sh) picks, among the settings
+that keep every single-key song in one segment, the one with the highest time exact on the
+multi-key songs (ties: higher boundary F, then the lower penalty), prints it and saves it in
+the JSON as "chosen"; with no setting keeping them all whole, the one keeping most.
 """
 
 from __future__ import annotations
@@ -164,6 +169,7 @@ def main() -> int:
     parser.add_argument("--model", type=Path, help="weights (default: keyscan's shipped model)")
     parser.add_argument("--resolution", type=float, nargs="+", default=[16.0], help="seconds (default 16)")
     parser.add_argument("--penalty", type=float, nargs="+", default=[64.0], help="nats (default 64)")
+    parser.add_argument("--choose", action="store_true", help="pick a setting (see above)")
     parser.add_argument("--json", type=Path, help="save every number")
     args = parser.parse_args()
 
@@ -185,9 +191,25 @@ def main() -> int:
                       f"| {s['flat_exact']:.3f} | {s['boundary_p']:.2f} | {s['boundary_r']:.2f} | {s['boundary_f']:.2f} "
                       f"| {s['est_changes']}/{s['ref_changes']} | {s['one_segment']:.2f} | {s['global_key']:.3f} "
                       f"| {s['timeline_main_key']:.3f} |", flush=True)
+    report: dict = {"settings": saved}
+    if args.choose:
+        report["chosen"] = choose(saved)
+        print(f"\nchosen: resolution {report['chosen']['resolution']:g} s, penalty {report['chosen']['penalty']:g} nats")
     if args.json:
-        args.json.write_text(json.dumps(saved, indent=1))
+        args.json.write_text(json.dumps(report, indent=1))
     return 0
+
+
+def choose(settings: list[dict]) -> dict:
+    """The setting that keeps the most single-key songs whole, then has the best multi-key time
+    exact, then boundary F, then the lowest penalty (--choose)."""
+    def rank(setting):
+        scores = setting["scores"]
+        single = scores.get("single", {}).get("one_segment", 1.0)
+        multi = scores.get("multi", {})
+        return (single, multi.get("time_exact", 0.0), multi.get("boundary_f", 0.0), -setting["penalty"])
+    best = max(settings, key=rank)
+    return {"resolution": best["resolution"], "penalty": best["penalty"]}
 
 
 if __name__ == "__main__":

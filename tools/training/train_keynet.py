@@ -844,7 +844,7 @@ def load_checkpoint(path: Path):
 
 
 def export(run: Path | None, checkpoint_path: Path | None, out: Path, name: str, version: str,
-           description: str | None, max_mb: float) -> dict[str, str]:
+           description: str | None, max_mb: float, front_end: str = "fast") -> dict[str, str]:
     """Write the checkpoint's model as keyscan safetensors; returns the metadata written."""
     import torch
 
@@ -886,6 +886,7 @@ def export(run: Path | None, checkpoint_path: Path | None, out: Path, name: str,
                                separators=(",", ":")),
         "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
         "git_commit": config.get("git_commit", "unknown"),
+        "front_end": front_end,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     keynet.save_safetensors(model, str(out), metadata)
@@ -1047,6 +1048,9 @@ def main() -> int:
     p.add_argument("--version", required=True, help="model version in the metadata, e.g. 1.0.0")
     p.add_argument("--description", help="metadata description (default: architecture, data and val scores)")
     p.add_argument("--max-mb", type=float, default=5.0, help="refuse a file larger than this (default 5)")
+    p.add_argument("--front-end", choices=["fast", "exact"], default="fast",
+                   help="the front end whose features it was trained on: `keyscan features` gives the fast one, "
+                        "`--exact` the exact one (default fast)")
 
     p = commands.add_parser("sweep", help="compare widths on a small subset", description=(
         "Train one short run per --nf under --root/nfN (resumable: finished runs are reused) and print a "
@@ -1083,7 +1087,8 @@ def main() -> int:
     if args.command == "export":
         if not args.run and not args.checkpoint:
             parser.error("export needs --run or --checkpoint")
-        meta = export(args.run, args.checkpoint, args.out, args.name, args.version, args.description, args.max_mb)
+        meta = export(args.run, args.checkpoint, args.out, args.name, args.version, args.description, args.max_mb,
+                      args.front_end)
         print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB); read back, logits identical")
         print(json.dumps(meta, indent=2))
         return 0
