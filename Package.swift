@@ -77,7 +77,9 @@ let package = Package(
         .testTarget(name: "KeyscanCQTTests", dependencies: ["KeyscanCQT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanModelTests", dependencies: ["KeyscanModel", "KeyscanTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KeyscanResultsTests", dependencies: ["KeyscanResults"]),
-        .testTarget(name: "KeyscanCacheTests", dependencies: ["KeyscanCache"]),
+        // GRDB to make caches as keyscan 2.1.0 did, with its migrator.
+        .testTarget(name: "KeyscanCacheTests",
+                    dependencies: ["KeyscanCache", "KeyscanTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KeyscanServeTests", dependencies: ["KeyscanServe"]),
         .testTarget(name: "KeyscanMixTests", dependencies: ["KeyscanMix", "KeyscanTestSupport"]),
         .testTarget(name: "KeyscanLibraryPageTests", dependencies: ["KeyscanLibraryPage"]),

@@ -7,7 +7,8 @@ import KeyscanResults
 /// An entry is keyed by the file's real path and the model's identity, and is valid only
 /// while the file keeps the size and modification time it had when it was analyzed.
 /// The database runs in WAL mode: readers never wait, one writer at a time, and a
-/// concurrent writer from another process is waited for (up to `busyTimeout`).
+/// concurrent writer from another process is waited for (up to `busyTimeout`). Processes
+/// opening a new cache at the same moment create its schema once (`updateSchema`).
 public final class ResultCache: Sendable {
     /// Where `analyze` and `serve` keep results unless told otherwise:
     /// `$XDG_CACHE_HOME/keyscan/results.sqlite`, else `~/.cache/keyscan/results.sqlite`.
@@ -49,29 +50,73 @@ public final class ResultCache: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
+            pool = try Self.openPool(path: path, configuration: configuration)
+            try Self.updateSchema(pool)
         } catch {
             throw .unusable(path: path, reason: Self.describe(error))
         }
     }
 
-    private static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE results (
-                    path TEXT NOT NULL,         -- the file's real path
-                    model TEXT NOT NULL,        -- Analyzer.identity of the model and pipeline
-                    size INTEGER NOT NULL,      -- bytes, when analyzed
-                    modified INTEGER NOT NULL,  -- mtime in ns since 1970, when analyzed
-                    outcome TEXT NOT NULL,      -- StoredOutcome as JSON
-                    analyzed_at REAL NOT NULL,  -- seconds since 1970
-                    PRIMARY KEY (path, model)
-                ) WITHOUT ROWID
-                """)
+    /// Opens the pool, which puts a new file in WAL mode. That is the one step where SQLite
+    /// does not wait out `busyTimeout`: of two connections turning the same new file to WAL at
+    /// once, one gets SQLITE_BUSY straight away (waiting could deadlock, as each already holds
+    /// a read lock). Trying again finds the file in WAL mode, which then needs no write.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let deadline = Date(timeIntervalSinceNow: busyTimeout)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
         }
-        return migrator
+    }
+
+    /// The schema, one step per version: `schemaSteps[v]` takes a cache at version `v`
+    /// (SQLite's `user_version`; 0 in a new file) to `v + 1`. Append steps, never edit one.
+    static let schemaSteps: [String] = [
+        // 1. keyscan 2.1.0 created this table through GRDB's migrator, which records "v1" in
+        // grdb_migrations and leaves user_version at 0: IF NOT EXISTS takes its caches as they
+        // are, and the record lets 2.1.0 use a cache made here instead of creating the table again.
+        """
+        CREATE TABLE IF NOT EXISTS results (
+            path TEXT NOT NULL,         -- the file's real path
+            model TEXT NOT NULL,        -- Analyzer.identity of the model and pipeline
+            size INTEGER NOT NULL,      -- bytes, when analyzed
+            modified INTEGER NOT NULL,  -- mtime in ns since 1970, when analyzed
+            outcome TEXT NOT NULL,      -- StoredOutcome as JSON
+            analyzed_at REAL NOT NULL,  -- seconds since 1970
+            PRIMARY KEY (path, model)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+        INSERT OR IGNORE INTO grdb_migrations (identifier) VALUES ('v1');
+        """,
+    ]
+
+    /// Brings the schema up to date, when other processes may be opening the same new cache
+    /// at the same moment (a script running batches in parallel). Whether a step is needed is
+    /// decided again once this connection holds the write lock, which BEGIN IMMEDIATE waits
+    /// for (up to `busyTimeout`) while another process creates the schema: so exactly one
+    /// process runs each step, and the others find it done. (GRDB's DatabaseMigrator reads
+    /// what is applied before taking the lock, and the second process failed with "table
+    /// results already exists".)
+    private static func updateSchema(_ pool: DatabasePool) throws {
+        // Nearly every open finds the schema current: a read, which never waits for a writer.
+        if try pool.read(schemaVersion) >= schemaSteps.count { return }
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let version = try schemaVersion(db)
+                guard version < schemaSteps.count else { return .commit }  // done by another process meanwhile
+                for step in schemaSteps[version...] { try db.execute(sql: step) }
+                try db.execute(sql: "PRAGMA user_version = \(schemaSteps.count)")
+                return .commit
+            }
+        }
+    }
+
+    /// The number of `schemaSteps` the open file has been through.
+    static func schemaVersion(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
     }
 
     /// The stored result for this file and model, if the file has not changed since;

@@ -1,4 +1,5 @@
 import Foundation
+import KeyscanTestSupport
 import Testing
 
 /// The result cache as `analyze` users meet it: second runs, changed files, bad caches.
@@ -76,12 +77,8 @@ import Testing
         let cache = ["--cache", folder.path("shared.sqlite").path]
         let runs = Locked<[KeyscanRun]>([])
         let arguments = ["analyze", "--model", model] + cache + [folder.url.path]
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            if let run = try? KeyscanRun.run(arguments) {
-                var all = runs.get()
-                all.append(run)
-                runs.set(all)
-            }
+        together(4) { _ in
+            if let run = try? KeyscanRun.run(arguments) { runs.update { $0.append(run) } }
         }
         #expect(runs.get().count == 4)
         for run in runs.get() {
@@ -90,6 +87,23 @@ import Testing
         }
         let (_, after) = try analyze(folder, cache)
         #expect(after.values.allSatisfy { $0["cached"] as? Bool == true })
+    }
+
+    /// A script running batches in parallel on a cache no run has made yet: every batch
+    /// uses it, none warns that it cannot open it while another creates its table.
+    @Test func parallelBatchesOnANewCacheAllUseIt() throws {
+        let folder = try TemporaryFolder()
+        try Data("not audio".utf8).write(to: folder.path("c.mp3"))  // stored, and quick to analyze
+        for round in 0..<4 {
+            let arguments = ["analyze", "--model", model, "--cache", folder.path("cache\(round)/results.sqlite").path,
+                             folder.path("c.mp3").path]
+            let runs = Locked<[KeyscanRun]>([])
+            together(6) { _ in
+                if let run = try? KeyscanRun.run(arguments) { runs.update { $0.append(run) } }
+            }
+            #expect(runs.get().count == 6)
+            for run in runs.get() { #expect(!run.stderr.contains("warning"), "\(run.stderr)") }
+        }
     }
 
     @Test func writingATagKeepsTheFileCached() throws {

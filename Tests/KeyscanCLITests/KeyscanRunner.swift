@@ -82,6 +82,8 @@ final class Locked<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
     func get() -> T { lock.withLock { value } }
     func set(_ v: T) { lock.withLock { value = v } }
+    /// Reads and changes the value in one step, so no other thread's change is lost between.
+    func update<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&value) } }
 }
 
 /// A fresh temporary folder, removed when the value goes away.

@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import KeyscanResults
+import KeyscanTestSupport
 import Testing
 @testable import KeyscanCache
 
@@ -146,6 +148,71 @@ let key8A = KeyEstimate(probabilities: (0..<24).map { $0 == 7 ? 0.77 : 0.01 })
         // Bytes 18 and 19 of an SQLite file are its read and write versions: 2 means WAL.
         let header = try #require(FileHandle(forReadingAtPath: path)).readData(ofLength: 20)
         #expect(Array(header[18...19]) == [2, 2], "the cache runs in WAL mode")
+    }
+
+    /// A script starting several batches at once on a new cache: every one of them opens it
+    /// and writes to it. Connections from threads lock the file as processes do (SQLite's
+    /// POSIX locks and WAL index), and a barrier starts them together, so the rounds meet the
+    /// race every time rather than when process start-up happens to line them up.
+    @Test func manyOpeningABrandNewCacheAtOnceAllUseIt() throws {
+        let openers = 8
+        for _ in 0..<20 {
+            let scratch = try Scratch()
+            let path = scratch.path + "/cache/results.sqlite"
+            let audio = try scratch.file("a.mp3")
+            let file = try #require(FileFingerprint(of: audio))
+            let failures = Warnings()
+            together(openers) { opener in
+                do {
+                    let cache = try ResultCache(path: path)
+                    try cache.store(AnalysisResult(path: audio, outcome: .success(key8A, durationSeconds: 3)),
+                                    for: file, model: "m\(opener)")
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+            #expect(failures.all.isEmpty, "\(failures.all)")
+            let cache = try ResultCache(path: path)
+            for opener in 0..<openers {
+                #expect(try cache.result(for: file, model: "m\(opener)", displayPath: audio) != nil)
+            }
+        }
+    }
+
+    /// keyscan 2.1.0 and this version share caches both ways, though 2.1.0 made its schema
+    /// with GRDB's migrator: each finds the other's schema complete and creates nothing.
+    @Test func cachesOfKeyscan210AreSharedBothWays() throws {
+        let scratch = try Scratch()
+        let audio = try scratch.file("a.mp3")
+        let file = try #require(FileFingerprint(of: audio))
+        let result = AnalysisResult(path: audio, outcome: .success(key8A, durationSeconds: 3))
+
+        let old = scratch.path + "/made-by-2.1.0.sqlite"
+        try Self.keyscan210Migrator.migrate(DatabasePool(path: old))
+        let opened = try ResultCache(path: old)
+        try opened.store(result, for: file, model: "m")
+        #expect(try opened.result(for: file, model: "m", displayPath: audio) != nil)
+
+        let new = scratch.path + "/made-now.sqlite"
+        try ResultCache(path: new).store(result, for: file, model: "m")
+        let pool = try DatabasePool(path: new)
+        try Self.keyscan210Migrator.migrate(pool)  // threw "table results already exists" without the record
+        #expect(try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM results") } == 1)
+        #expect(try pool.read(ResultCache.schemaVersion) == ResultCache.schemaSteps.count)
+    }
+
+    /// What keyscan 2.1.0 ran on opening a cache.
+    static var keyscan210Migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE results (
+                    path TEXT NOT NULL, model TEXT NOT NULL, size INTEGER NOT NULL, modified INTEGER NOT NULL,
+                    outcome TEXT NOT NULL, analyzed_at REAL NOT NULL, PRIMARY KEY (path, model)
+                ) WITHOUT ROWID
+                """)
+        }
+        return migrator
     }
 
     @Test func defaultLocationFollowsXDG() {
