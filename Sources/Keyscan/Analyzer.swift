@@ -32,7 +32,7 @@ public final class Analyzer: Sendable {
     /// - Parameters:
     ///   - timelineResolution: the shortest key segment in seconds (`--timeline-resolution`).
     ///   - timelineSwitchPenalty: nil for the cost the weights declare
-    ///     (`KeyTimeline.switchPenalty(declaredBy:)`); a number for the evaluation's search.
+    ///     (`KeyTimeline.declaredSwitchPenalty(_:)`); a number for the evaluation's search.
     ///   - frontEnd: nil for the one the weights declare (`FrontEnd.declared(by:)`: the
     ///     shipped model's is fast, the reference's exact); `.exact` for `--exact`.
     ///   - oggVorbis: which library decodes Ogg Vorbis; tests force libvorbisfile.
@@ -46,7 +46,7 @@ public final class Analyzer: Sendable {
         catch { throw .model(error) }
         self.modelPath = modelPath
         let timeline = KeyTimeline(resolution: timelineResolution,
-                                   switchPenalty: timelineSwitchPenalty ?? KeyTimeline.switchPenalty(declaredBy: model.config))
+                                   switchPenalty: timelineSwitchPenalty ?? KeyTimeline.declaredSwitchPenalty(model.config))
         self.timeline = timeline
         let frontEnd = frontEnd ?? FrontEnd.declared(by: model.config)
         // Forced libvorbisfile decodes Ogg Vorbis a little differently: its results are its own,

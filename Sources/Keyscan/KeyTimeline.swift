@@ -1,4 +1,5 @@
 import Foundation
+import KeyscanModel
 import KeyscanResults
 
 /// The key timeline: the network's key evidence along the track, decoded into segments.
@@ -40,7 +41,7 @@ public struct KeyTimeline: Sendable, Equatable {
     /// The key-change cost for a model: the one its file declares (tuned with it on
     /// validation songs; the shipped model's), else `defaultSwitchPenalty` (the reference's
     /// weights and models before 2.1.0, whose columns it was chosen for).
-    public static func switchPenalty(declaredBy config: KeyNetConfig) -> Double {
+    public static func declaredSwitchPenalty(_ config: KeyNetConfig) -> Double {
         config.timelineSwitchPenalty ?? defaultSwitchPenalty
     }
 
