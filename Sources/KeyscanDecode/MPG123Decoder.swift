@@ -131,7 +131,7 @@ final class MPG123Decoder: DecoderBackend {
             let decoded: UnsafeBufferPointer<Float>
             do { decoded = try mpg123.decode() }
             catch { try failed(error); return }
-            guard !decoded.contains(where: { !(abs($0) <= Self.frameLimit) }) else { continue }
+            guard !AudioDecoder.anyBeyond(Self.frameLimit, in: decoded) else { continue }
             decodedFrames += 1
             let skipped = min(pendingSkip, decoded.count)
             pendingSkip -= skipped
