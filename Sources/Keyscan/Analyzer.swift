@@ -134,8 +134,14 @@ public final class Analyzer: Sendable {
 }
 
 /// FNV-1a, 64 bits: a fast fingerprint of the weights (not a defence against forgery).
+/// Over the raw bytes: through `Data`'s own iterator it cost 3.5 ms of every start-up for the
+/// shipped 0.7 MB (perf); this way it no longer shows in the profile.
 func fnv1a64(_ data: Data) -> UInt64 {
-    data.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { hash, byte in (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    data.withUnsafeBytes { bytes in
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
 }
 
 /// Why a file could not be given a key.

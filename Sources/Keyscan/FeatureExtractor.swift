@@ -102,7 +102,7 @@ public final class FeatureExtractor: Sendable {
                 deadline.add(samples: block.count)
                 timer.measure(.transform) {
                     block.withUnsafeBufferPointer { samples in
-                        for s in samples { peak = max(peak, abs(s)) }
+                        peak = max(peak, largestMagnitude(samples))
                         transform.append(samples)
                     }
                 }
@@ -131,4 +131,25 @@ extension Deadline {
             throw .timeout(path: path, elapsedSeconds: elapsedSeconds, audioSeconds: audioSeconds, limits: limits)
         }
     }
+}
+
+/// max |x| over `samples`, 16 lanes at a time: a scalar loop over every decoded sample cost
+/// 4 ms of a 4-minute MP3's 0.3 s (perf). The samples are finite (`AudioDecoder` confines
+/// them), so the order of the comparisons does not change the result.
+private func largestMagnitude(_ samples: UnsafeBufferPointer<Float>) -> Float {
+    guard let base = samples.baseAddress else { return 0 }
+    let raw = UnsafeRawPointer(base)
+    // `pointwiseMax` is generic here and ran 10× slower than the scalar loop (Swift 6.3, -O).
+    let zero = SIMD16<Float>(repeating: 0)
+    var lanes = zero
+    var i = 0
+    while i + 16 <= samples.count {
+        var v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+        v.replace(with: zero - v, where: v .< zero)
+        lanes.replace(with: v, where: v .> lanes)
+        i += 16
+    }
+    var peak = lanes.max()
+    while i < samples.count { peak = max(peak, abs(samples[i])); i += 1 }
+    return peak
 }

@@ -35,17 +35,21 @@ enum MP3SideInfo {
 
 extension MP3SideInfo {
     /// The sample rate an MPEG audio frame header at the start of `bytes` announces, or nil
-    /// if `bytes` does not start with one (no sync word, a reserved version or rate index).
+    /// if `bytes` does not start with one. What libmpg123 takes for a header (its
+    /// `head_check`): the sync word, a layer, a bitrate index and a rate index that are not
+    /// reserved; the reserved version (01) it reads as MPEG 2.5, and so does this.
     static func sampleRate(ofHeaderAt bytes: UnsafeRawBufferPointer) -> Int? {
         guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] & 0xE0 == 0xE0 else { return nil }
-        let version = (bytes[1] >> 3) & 3, index = Int((bytes[2] >> 2) & 3)
-        guard version != 1, index != 3 else { return nil }
+        let version = (bytes[1] >> 3) & 3, layer = (bytes[1] >> 1) & 3
+        let bitrate = bytes[2] >> 4, index = Int((bytes[2] >> 2) & 3)
+        guard layer != 0, bitrate != 15, index != 3 else { return nil }
         let base = [44100, 48000, 32000][index]
         return version == 3 ? base : version == 2 ? base / 2 : base / 4
     }
 }
 
 /// MSB-first bits of a byte buffer; reading past its end gives zeros and sets `overran`.
+/// Whole bytes at a time: it runs on every frame of every MP3 on the fast path.
 private struct BitReader {
     private let bytes: UnsafeRawBufferPointer
     private var position: Int
@@ -56,9 +60,25 @@ private struct BitReader {
         position = Int(skippingBytes) * 8
     }
 
-    mutating func skip(_ count: Int) { _ = read(count) }
+    mutating func skip(_ count: Int) {
+        position += count
+        if position > bytes.count * 8 { overran = true }
+    }
 
+    /// The next `count` bits (at most 32) as an unsigned number.
     mutating func read(_ count: Int) -> UInt32 {
+        guard count > 0 else { return 0 }
+        let end = position + count
+        guard end <= bytes.count * 8 else { return readPastEnd(count) }
+        var value: UInt64 = 0
+        for byte in (position / 8)...((end - 1) / 8) { value = value << 8 | UInt64(bytes[byte]) }
+        let unread = (8 - end % 8) % 8
+        position = end
+        return UInt32(truncatingIfNeeded: (value >> UInt64(unread)) & ((1 << UInt64(count)) - 1))
+    }
+
+    /// Bit by bit, zeros beyond the end.
+    private mutating func readPastEnd(_ count: Int) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<count {
             let byte = position / 8

@@ -20,8 +20,6 @@ final class MPG123Decoder: DecoderBackend {
     /// Output samples still to drop from the start: FFmpeg's skip side data (encoder delay
     /// and decoder delay), at the output rate.
     private var pendingSkip = 0
-    /// One packet's frames, before the padding at the end of the stream is cut from them.
-    private var frames: [Float] = []
     private var finished = false
     private var sentPackets = 0
     private var decodedFrames = 0
@@ -99,14 +97,14 @@ final class MPG123Decoder: DecoderBackend {
         }
         do { try mpg123.feed(packet.bytes) }
         catch { throw DecodeError(mpg123: path, error) }
-        frames.removeAll(keepingCapacity: true)
-        try drain()
-        frames.removeLast(min(frames.count, skip.end * sampleRate / source.sampleRate))
-        block.append(contentsOf: frames)
+        // The packet's frames go straight into the block; the padding is cut from their end.
+        let before = block.count
+        try drain(into: &block)
+        block.removeLast(min(block.count - before, skip.end * sampleRate / source.sampleRate))
     }
 
-    /// Every frame libmpg123 can decode from what it was fed, into `frames`.
-    private func drain() throws(DecodeError) {
+    /// Every frame libmpg123 can decode from what it was fed, appended to `block`.
+    private func drain(into block: inout [Float]) throws(DecodeError) {
         while true {
             let parsed: MPG123Handle.Parsed
             do { parsed = try mpg123.nextFrame() }
@@ -133,11 +131,11 @@ final class MPG123Decoder: DecoderBackend {
             let decoded: UnsafeBufferPointer<Float>
             do { decoded = try mpg123.decode() }
             catch { try failed(error); return }
-            guard !decoded.contains(where: { !(abs($0) <= Self.frameLimit) }) else { continue }
+            guard !AudioDecoder.anyBeyond(Self.frameLimit, in: decoded) else { continue }
             decodedFrames += 1
             let skipped = min(pendingSkip, decoded.count)
             pendingSkip -= skipped
-            frames.append(contentsOf: decoded[skipped...])
+            block.append(contentsOf: decoded[skipped...])
         }
     }
 

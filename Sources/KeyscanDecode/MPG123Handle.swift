@@ -65,8 +65,13 @@ final class MPG123Handle {
         // skipped, not a new stream to set the output up for. Not gapless: FFmpeg's demuxer
         // has already read the LAME/Xing frame, and its skip side data says what to drop
         // (see `MPG123Decoder`).
+        // No read-ahead (`MPG123_NO_READAHEAD`): FFmpeg's demuxer hands over whole frames, and at
+        // the start of a stream libmpg123 would otherwise peek at the next frame's header to
+        // confirm the first, and when that is damage, search the bytes after the first header
+        // for another, resynchronising whatever `MPG123_NO_RESYNC` says: one of another rate
+        // there is an output format it fails to set up, printing to stderr (see above).
         let flags = MPG123_QUIET.rawValue | MPG123_MONO_MIX.rawValue | MPG123_FORCE_FLOAT.rawValue | MPG123_NO_FRANKENSTEIN.rawValue
-            | MPG123_NO_RESYNC.rawValue
+            | MPG123_NO_RESYNC.rawValue | MPG123_NO_READAHEAD.rawValue
         try check(mpg123_param2(handle, Int32(MPG123_ADD_FLAGS.rawValue), Int(flags), 0), "mpg123_param2(MPG123_ADD_FLAGS)")
         try check(mpg123_param2(handle, Int32(MPG123_REMOVE_FLAGS.rawValue), Int(MPG123_GAPLESS.rawValue), 0), "mpg123_param2(MPG123_REMOVE_FLAGS)")
         // Mono float only. At a reduced rate, at any rate libmpg123 knows: a damaged stream's

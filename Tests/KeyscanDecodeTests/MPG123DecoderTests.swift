@@ -70,9 +70,10 @@ import KeyscanDecode
         }
     }
 
-    /// 4 KB of noise a third of the way in: libmpg123 resynchronises after it (FFmpeg's decoder
-    /// rejects 2 of the packets around it; libmpg123 conceals frames whose bit reservoir lay
-    /// in the noise, so it may warn of none) and the rest of the file decodes.
+    /// 4 KB of noise a third of the way in: libmpg123 starts again at the next frame after it,
+    /// the packets lost are counted as FFmpeg's decoder counts those it rejects (a packet
+    /// fewer, at times: libmpg123 conceals a frame whose bit reservoir lay in the noise), and
+    /// the rest of the file decodes.
     @Test func decodesAroundDamage() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("corrupt.mp3")
@@ -84,10 +85,57 @@ import KeyscanDecode
         let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
 
         #expect(decoder.source.library == .libmpg123, "\(decoder.warnings)")
+        #expect(decoder.warnings.count == 1, "\(decoder.warnings)")
         #expect(decoder.warnings.allSatisfy { $0.hasPrefix("skipped") && $0.contains("corrupt") }, "\(decoder.warnings)")
         // Lost or concealed frames: what is around the damage is still there, 3 s less at most 0.3 s
         // (the 4 KB are 0.17 s at 192 kb/s; after a stream change libmpg123 restarts at a frame).
         #expect(samples.count > Int(2.7 * Double(Self.rate)), "\(samples.count) samples")
+    }
+
+    /// An MP3 FFmpeg decodes and the libmpg123 path refuses: a 0.9 tone whose every granule's
+    /// global gain is raised by 18 steps (×22.6, +27 dB), so each frame decodes beyond the
+    /// +24 dBFS that `MPG123Decoder` takes for audio and is dropped as damage; with (nearly)
+    /// no frame decoded, FFmpeg's decoder decodes the file from the start, with a warning, at
+    /// 22.6 times the level (below `AudioDecoder.sampleLimit`: nothing is clipped).
+    @Test func ffmpegDecodesWhatLibmpg123Refuses() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("loud.mp3")
+        try ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.9*sin(2*PI*440*t):s=44100:d=3",
+                    "-c:a", "libmp3lame", "-b:a", "128k", "-id3v2_version", "0", "-write_xing", "0", path])
+        try raiseGlobalGain(ofMonoMP3: path, bySteps: 18)
+
+        let (samples, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+
+        #expect(decoder.source.library == .ffmpeg)
+        #expect(decoder.warnings.count == 1, "\(decoder.warnings)")
+        #expect(decoder.warnings.first?.hasPrefix("decoded with FFmpeg: libmpg123 refused the file (") == true,
+                "\(decoder.warnings)")
+        #expect(abs(Double(samples.count) / Double(Self.rate) - 3) < 0.1, "\(samples.count) samples")
+        let peak = middle(samples).map { abs($0) }.max() ?? 0
+        // 0.9 × 2^(18/4); the encoder's peak is within 10 % of the tone's.
+        #expect(abs(peak / 20.36 - 1) < 0.1, "peak \(peak)")
+        // 440.7 Hz measured: at such gains FFmpeg's own decoding is a little off (at +16 steps
+        // on a 0.5 tone it gives 440.0 Hz and exactly 16 times the level), yet the tone.
+        #expect(abs(zeroCrossingFrequency(samples, sampleRate: Self.rate) - 440) < 1)
+        // The exact path's decoder reads it as it is, without a warning.
+        #expect(try decodeAll(path, sampleRate: Self.rate, mp3: .ffmpeg).decoder.warnings.isEmpty)
+    }
+
+    /// What a mutation fuzzer found (Fixtures/fuzz/mpg123-readahead-*.mp3, 1.6 and 1.7 KB of
+    /// mutated MP3 seeds): a frame of the stream's rate, then damage holding a header of
+    /// another rate. libmpg123 peeked past the first frame of a stream to confirm it, found
+    /// damage, searched it for a header (whatever MPG123_NO_RESYNC says), met one of 22.05 or
+    /// 8 kHz, and printed to stderr that it could not set up a quarter of that rate (5512,
+    /// 2000 Hz): MPG123_QUIET does not silence that line in 1.31. Without the read-ahead
+    /// (MPG123_NO_READAHEAD) it meets only the headers it is fed, and the damage is counted:
+    /// skipped packets, or more than half of them lost and FFmpeg's decoder taking over.
+    /// (MP3DamageCommandTests checks that nothing reaches stderr.)
+    @Test(arguments: ["mpg123-readahead-5512hz", "mpg123-readahead-2000hz"])
+    func fuzzedHeadersOfAnotherRate(name: String) throws {
+        let path = try #require(Bundle.module.path(forResource: name, ofType: "mp3", inDirectory: "Fixtures/fuzz"))
+        let (_, decoder) = try decodeAll(path, sampleRate: Self.rate, mp3: .libmpg123)
+        #expect(decoder.warnings.contains { $0.contains("corrupt") }, "\(decoder.warnings)")
+        #expect(!decoder.warnings.contains { $0.contains("output format") }, "\(decoder.warnings)")
     }
 
     @Test func mostlyCorruptFileFails() throws {

@@ -117,6 +117,38 @@ func garbleMP3Payloads(_ path: String, keepingFrames keep: Int = 10) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
+/// Adds `steps` (1.5 dB each, at most to 255) to the global gain of both granules of every
+/// frame of a mono MPEG-1 layer III file without CRCs, ID3 tag or Xing frame (`-id3v2_version 0
+/// -write_xing 0`): the same frames, `steps` × 1.5 dB louder when decoded.
+func raiseGlobalGain(ofMonoMP3 path: String, bySteps steps: Int) throws {
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let kilobits = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+    func bits(at position: Int, _ count: Int) -> Int {
+        (0..<count).reduce(0) { value, k in value << 1 | Int(bytes[(position + k) / 8] >> (7 - UInt8((position + k) % 8)) & 1) }
+    }
+    func set(at position: Int, _ count: Int, to value: Int) {
+        for k in 0..<count {
+            let mask = UInt8(1) << (7 - UInt8((position + k) % 8))
+            if (value >> (count - 1 - k)) & 1 == 1 { bytes[(position + k) / 8] |= mask } else { bytes[(position + k) / 8] &= ~mask }
+        }
+    }
+    var frame = 0
+    while frame + 4 <= bytes.count {
+        // FF FB: MPEG-1 layer III without CRC; channel mode 3: mono.
+        precondition(bytes[frame] == 0xFF && bytes[frame + 1] == 0xFB && bytes[frame + 3] >> 6 == 3, "not a mono MPEG-1 layer III frame")
+        let rate = [44100, 48000, 32000][Int(bytes[frame + 2] >> 2 & 3)]
+        let length = 144 * kilobits[Int(bytes[frame + 2] >> 4)] * 1000 / rate + Int(bytes[frame + 2] >> 1 & 1)
+        // Mono side information: main_data_begin (9 bits), private bits (5), scfsi (4), then per
+        // granule (59 bits) part2_3_length (12) and big_values (9) before global_gain (8).
+        for granule in 0..<2 {
+            let position = (frame + 4) * 8 + 18 + granule * 59 + 21
+            set(at: position, 8, to: min(255, bits(at: position, 8) + steps))
+        }
+        frame += length
+    }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
 func decodeAll(_ path: String, sampleRate: Int = 44100, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile,
                mp3: MP3Decoding = .ffmpeg)
     throws(DecodeError) -> (samples: [Float], decoder: AudioDecoder) {
