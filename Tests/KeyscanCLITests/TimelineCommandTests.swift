@@ -99,4 +99,23 @@ import Testing
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--timeline-resolution must be between 1.6 and 3600 seconds, got 1.0"), "\(bad.stderr)")
     }
+
+    /// The evaluation's hidden key-change cost: 0 keeps every column's own key (more segments
+    /// than the shipped model's cost gives), a negative one is a usage error.
+    @Test func timelineSwitchPenaltyOption() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path("modulation.wav")
+        try TestAudio.writeWAV(file, mono: Self.modulation())
+        func segments(_ penalty: String?) throws -> Int {
+            let run = try KeyscanRun.run(["analyze", "--no-cache", "--timeline-resolution", "1.6", "--model",
+                                          ShippedModelTests.weights.path, file.path]
+                                         + (penalty.map { ["--timeline-switch-penalty", $0] } ?? []))
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            return try #require(try run.results().first.map { Self.segments($0).count })
+        }
+        #expect(try segments("0") > segments(nil))
+        let bad = try KeyscanRun.run(["analyze", "--timeline-switch-penalty=-1", file.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--timeline-switch-penalty must be 0 or more, got -1.0"), "\(bad.stderr)")
+    }
 }
