@@ -2,14 +2,17 @@
 """Writes the Debian changelog (stdout) from docs/changelog.md, the one list of versions.
 
 Each `## VERSION (YYYY-MM-DD)` heading becomes an entry; its `- ` items become `  * ` lines,
-wrapped at 78 columns. Usage: debian_changelog.py docs/changelog.md
+wrapped at 78 columns. An entry is stamped at midnight UTC of its day; versions released on
+the same day are stamped a minute apart, in their order, since Debian wants each entry newer
+than the one below it (lintian: latest-changelog-entry-without-new-date).
+Usage: debian_changelog.py docs/changelog.md
 """
 from __future__ import annotations
 
 import re
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 MAINTAINER = "keyscan developers <maintainers@users.noreply.b-seed-5582b128.example>"
@@ -30,6 +33,18 @@ def entries(markdown: str) -> list[tuple[str, str, list[str]]]:
     return out
 
 
+def stamps(days: list[str]) -> list[datetime]:
+    """A time for each entry (newest first): midnight UTC of its day, or a minute after the
+    entry below it when that one is as late or later (the same day)."""
+    out: list[datetime] = []
+    for day in reversed(days):
+        when = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        if out and when <= out[-1]:
+            when = out[-1] + timedelta(minutes=1)
+        out.append(when)
+    return out[::-1]
+
+
 def plain(text: str) -> str:
     """Markdown to text: links keep their words, code loses its backticks."""
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
@@ -44,8 +59,7 @@ def main() -> int:
     if not versions:
         print(f"{sys.argv[1]}: no '## VERSION (DATE)' headings", file=sys.stderr)
         return 65
-    for version, day, items in versions:
-        when = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    for (version, _, items), when in zip(versions, stamps([day for _, day, _ in versions])):
         print(f"keyscan ({version}) bookworm; urgency=medium\n")
         for item in items or ["No user-visible change recorded."]:
             print(textwrap.fill(plain(item), width=78, initial_indent="  * ", subsequent_indent="    "))
