@@ -111,11 +111,7 @@ struct Container: Sendable, CustomTestStringConvertible {
     @Test func skipsCorruptPacketsAndWarns() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("corrupt.mp3")
-        try ffmpeg(sineInput(seconds: 3) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        // 4 KB of noise a third of the way in: a few frames become undecodable.
-        bytes.replaceSubrange(bytes.count / 3..<(bytes.count / 3 + 4096), with: TestBytes.pseudoRandom(4096, seed: 7))
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try writeMP3WithNoise(path)
 
         let (samples, decoder) = try decodeAll(path)
 

@@ -99,7 +99,15 @@ func sineInput(sampleRate: Int = 44100, seconds: Double = 1) -> [String] {
     ["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*440*t):s=\(sampleRate):d=\(seconds)"]
 }
 
-/// Every sample of `path`, with the decoder (for its source info and warnings).
+/// A 3-s 440 Hz 192 kb/s MP3 at `path` with 4 KB of noise a third of the way in: a few
+/// frames become undecodable, the rest of the file decodes.
+func writeMP3WithNoise(_ path: String) throws {
+    try ffmpeg(sineInput(seconds: 3) + ["-c:a", "libmp3lame", "-b:a", "192k", path])
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    bytes.replaceSubrange(bytes.count / 3..<(bytes.count / 3 + 4096), with: TestBytes.pseudoRandom(4096, seed: 7))
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
 /// Garbles the payload of every MP3 frame after the first `keep`, keeping each frame's
 /// 4-byte header so the demuxer still finds the packets (192 kb/s frames at 44.1 kHz are
 /// 626–627 bytes): a file that is mostly damage.
@@ -149,6 +157,7 @@ func raiseGlobalGain(ofMonoMP3 path: String, bySteps steps: Int) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
+/// Every sample of `path`, with the decoder (for its source info and warnings).
 func decodeAll(_ path: String, sampleRate: Int = 44100, oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile,
                mp3: MP3Decoding = .ffmpeg)
     throws(DecodeError) -> (samples: [Float], decoder: AudioDecoder) {
