@@ -384,7 +384,7 @@ def frame_labels(example: Example, start: int, length: int, margin: int) -> np.n
         return np.full(length, example.label, dtype=np.int64)
     frames = np.arange(start, start + length)
     out = np.full(length, -1, dtype=np.int64)
-    boundaries = [b for r in example.regions for b in r[:2]][1:-1]
+    boundaries = [first for first, _, _ in example.regions[1:]]
     for first, end, label in example.regions:
         out[(frames >= first) & (frames < end)] = label
     for boundary in boundaries:
@@ -425,7 +425,7 @@ def make_batch(store: FeatureStore, indices: list[int], rng: np.random.Generator
     x = np.empty((len(indices), 1, BINS, length), dtype=np.float32)
     y = np.empty(len(indices), dtype=np.int64)
     shifts = np.zeros(len(indices), dtype=np.int64)
-    columns = np.full((len(indices), length // COLUMN_FRAMES), -1, dtype=np.int64)
+    columns = np.empty((len(indices), length // COLUMN_FRAMES), dtype=np.int64)
 
     def piece(i: int, semitones: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
         start = int(rng.integers(0, examples[i].frames - frames + 1))
