@@ -9,8 +9,9 @@
 #   finetune     all's objectives on the fast front end's features, nothing else new
 #   columns      + local key supervision: each column against its key, synthetic modulations
 #                (--splice 0.25)
-#   local        + the excerpts spanning POP909's annotated key changes (data/train-modulations):
-#                model 2.1's recipe (train_model.sh)
+#   local        + the excerpts spanning POP909's annotated key changes (data/train-modulations)
+# Model 2.1 from scratch (no --init; --epochs 20, as model 2.0.0 was trained):
+#   scratch      all's objectives + local's: every column supervised from the first step
 # Every run sees the same rendered rows (and the modulation excerpts only where named) and,
 # where a run uses real audio, the same real rows; every run logs its agreement with the
 # reference on the real validation packages each epoch. Runs are resumable
@@ -59,6 +60,7 @@ options() {
         finetune) echo "$finetune" ;;
         columns) echo "$finetune $local_supervision" ;;
         local) echo "$finetune $local_supervision" ;;
+        scratch) echo "$semi $local_supervision" ;;
         *) echo "unknown run: $1" >&2; exit 64 ;;
     esac
 }
@@ -69,9 +71,12 @@ train_one() {
     case "$name" in
         finetune|columns|local) [ -f "$init" ] || { echo "$name needs --init WEIGHTS (model 2.0.0)" >&2; return 64; } ;;
     esac
-    [ "$name" != local ] || [ -f "$modulations" ] || { echo "missing $modulations: tools/data/make_training_data.sh" >&2; return 66; }
     local rows=("${renders[@]}")
-    [ "$name" != local ] || rows+=("$modulations")
+    case "$name" in
+        local|scratch)
+            [ -f "$modulations" ] || { echo "missing $modulations: tools/data/make_training_data.sh" >&2; return 66; }
+            rows+=("$modulations") ;;
+    esac
     local resume=()
     [ -f "$run/last.pt" ] && resume=(--resume)
     # shellcheck disable=SC2046
