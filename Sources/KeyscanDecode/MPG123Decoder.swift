@@ -58,9 +58,9 @@ final class MPG123Decoder: DecoderBackend {
     /// Whether anything but one regular frame per fed packet happened (see `MP3LaterRange`).
     private var irregular = false
     private var seamChecked = false
-    /// Whether `packet` holds a packet read but not kept ahead (it did not fit), to decode
-    /// after the ones that did.
-    private var holdsPacket = false
+    /// A packet read but not kept ahead (it did not fit), still in `packet`, to decode after
+    /// the ones that did.
+    private var held: Fed?
 
     /// Largest sample magnitude of a frame taken as audio: +24 dBFS. libmpg123 decodes what a
     /// valid header announces without checking the payload, so a frame whose side information
@@ -115,14 +115,20 @@ final class MPG123Decoder: DecoderBackend {
         return block.isEmpty ? nil : block
     }
 
-    /// The next packet of the stream from the demuxer, in `packet` (to `unref` after use);
-    /// false at the end. Every packet comes through here in file order, read ahead or not.
-    private func readPacket() throws(FFmpegError) -> Bool {
+    /// A packet as it is fed to libmpg123: its bytes, valid until `packet.unref()` (or for
+    /// one read ahead, while `ahead` lives), and FFmpeg's skip side data.
+    private typealias Fed = (bytes: UnsafeRawBufferPointer, skip: (start: Int, end: Int))
+
+    /// The next packet of the stream from the demuxer, nil at the end; `packet.unref()` after
+    /// use. Every packet comes through here once, in file order, whether it is decoded at once
+    /// or read ahead and handed to either range: a rewrite of a packet's bytes before it is
+    /// fed belongs here.
+    private func readPacket() throws(FFmpegError) -> Fed? {
         while try format.read(into: packet) {
-            if packet.streamIndex == streamIndex { return true }
+            if packet.streamIndex == streamIndex { return (packet.bytes, packet.samplesToSkip) }
             packet.unref()
         }
-        return false
+        return nil
     }
 
     /// One packet of the MP3 stream through libmpg123, or the end.
@@ -133,38 +139,35 @@ final class MPG123Decoder: DecoderBackend {
                 let index = nextAhead
                 nextAhead += 1
                 let entry = ahead.entries[index]
+                let fed: Fed = (ahead.bytes(index), (entry.skipStart, entry.skipEnd))
                 if index < discardBefore {
                     var dropped: [Float] = []
-                    try decode(ahead.bytes(index), skip: (entry.skipStart, entry.skipEnd), headerRate: ahead.headerRate(index),
-                               into: &dropped)
+                    try decode(fed, headerRate: ahead.headerRate(index), into: &dropped)
                 } else {
-                    try decode(ahead.bytes(index), skip: (entry.skipStart, entry.skipEnd), headerRate: ahead.headerRate(index),
-                               into: &block)
+                    try decode(fed, headerRate: ahead.headerRate(index), into: &block)
                 }
                 return
             }
             if let aheadFailure { try stopReading(aheadFailure, into: &block); return }
             if aheadEnded { try finish(into: &block); return }
-            if holdsPacket {
-                holdsPacket = false
+            if let held {
+                self.held = nil
                 defer { packet.unref() }
-                let bytes = packet.bytes
-                try decode(bytes, skip: packet.samplesToSkip, headerRate: MP3SideInfo.sampleRate(ofHeaderAt: bytes), into: &block)
+                try decode(held, headerRate: MP3SideInfo.sampleRate(ofHeaderAt: held.bytes), into: &block)
                 return
             }
         }
-        let more: Bool
-        do { more = try readPacket() }
+        let next: Fed?
+        do { next = try readPacket() }
         catch { try stopReading(error, into: &block); return }
-        guard more else { try finish(into: &block); return }
+        guard let next else { try finish(into: &block); return }
         defer { packet.unref() }
-        let bytes = packet.bytes
-        try decode(bytes, skip: packet.samplesToSkip, headerRate: MP3SideInfo.sampleRate(ofHeaderAt: bytes), into: &block)
+        try decode(next, headerRate: MP3SideInfo.sampleRate(ofHeaderAt: next.bytes), into: &block)
     }
 
     /// Feeds one packet to libmpg123 and appends its frames' samples to `block`.
-    private func decode(_ bytes: UnsafeRawBufferPointer, skip: (start: Int, end: Int), headerRate rate: Int?,
-                        into block: inout [Float]) throws(DecodeError) {
+    private func decode(_ fed: Fed, headerRate rate: Int?, into block: inout [Float]) throws(DecodeError) {
+        let (bytes, skip) = fed
         sentPackets += 1
         // FFmpeg's skip side data: the encoder delay and the decoder's 529 samples at the start,
         // the encoder's padding at the end (from the LAME header, on the last packet), as
@@ -293,16 +296,16 @@ extension MPG123Decoder {
         var fits = true
         while fits {
             if let interrupt, interrupt.shouldAbort() { throw .cancelled(path: path) }
-            let more: Bool
-            do { more = try readPacket() }
+            let next: Fed?
+            do { next = try readPacket() }
             catch {
                 if error.code == AVCode.exit { throw .cancelled(path: path) }
                 aheadFailure = error
                 break
             }
-            guard more else { aheadEnded = true; break }
-            fits = builder.append(packet.bytes, skip: packet.samplesToSkip)
-            if fits { packet.unref() } else { holdsPacket = true }
+            guard let next else { aheadEnded = true; break }
+            fits = builder.append(next.bytes, skip: next.skip)
+            if fits { packet.unref() } else { held = next }
         }
         let packets = builder.finish()
         // What did not fit is read after the packets that did, in order, as without reading ahead.
