@@ -62,10 +62,14 @@ public final class Analyzer: Sendable {
     /// Per-thread buffers for the model, reused across files.
     public final class Workspace {
         let model: [KeyNetWorkspace]
-        /// `threads` > 1 spreads one track's model stage over that many threads.
+        /// `threads` > 1 spreads one track's model stage over that many threads, and lets an
+        /// MP3's decoding use two (`MP3Split`): for a caller with cores to spare (fewer files at
+        /// once than cores). The results are the same.
         public init(for analyzer: Analyzer, threads: Int = 1) {
             model = (0..<max(1, threads)).map { _ in KeyNetWorkspace(for: analyzer.model) }
         }
+
+        var threads: Int { model.count }
     }
 
     /// Analyzes one file. Never throws: every failure becomes an error result.
@@ -94,7 +98,8 @@ public final class Analyzer: Sendable {
                                                    droppedFrames: FeatureExtractor.droppedFrames)
             var tuningEstimator = TuningEstimator(configuration: features.kernels.configuration)
             var modelSeconds = 0.0
-            try features.streamModelInput(path: path, deadline: deadline, timer: &timer, audio: &audio) { frames in
+            try features.streamModelInput(path: path, deadline: deadline, timer: &timer, audio: &audio,
+                                          threads: workspace.threads) { frames in
                 accumulator.add(frameMajor: frames)
                 tuningEstimator.add(frameMajor: frames)
                 let start = ContinuousClock.now

@@ -32,11 +32,12 @@ public final class FeatureExtractor: Sendable {
     /// The spectrogram the model sees for `path`: decoded, transformed, the last two frames
     /// dropped, checked for length and silence, within `limits`. Training features come
     /// from here too, so the model is trained on exactly what it is later shown.
-    public func modelInput(path: String, limits: AnalysisLimits = .default) throws(AnalysisError) -> Spectrogram {
+    /// `threads` > 1 lets an MP3 decode on that many threads (`MP3Split`): the same numbers.
+    public func modelInput(path: String, limits: AnalysisLimits = .default, threads: Int = 1) throws(AnalysisError) -> Spectrogram {
         var timer = StageTimer(path: path, enabled: false)
         var audio = DecodedAudio()
         let deadline = Deadline(limits: limits, sampleRate: kernels.configuration.sampleRate, isCancelled: nil)
-        let spectrogram = try modelInput(path: path, deadline: deadline, timer: &timer, audio: &audio)
+        let spectrogram = try modelInput(path: path, deadline: deadline, timer: &timer, audio: &audio, threads: threads)
         guard !audio.isSilent else { throw .silent(path: path) }
         return spectrogram
     }
@@ -54,8 +55,9 @@ public final class FeatureExtractor: Sendable {
     /// The whole spectrogram of `path`, for `features`: decoded and transformed within
     /// `deadline`, the last two frames dropped, checked for length.
     func modelInput(path: String, deadline: Deadline, timer: inout StageTimer,
-                    audio: inout DecodedAudio) throws(AnalysisError) -> Spectrogram {
-        let transform = try decode(path: path, deadline: deadline, timer: &timer, audio: &audio, afterBlock: { _ in })
+                    audio: inout DecodedAudio, threads: Int = 1) throws(AnalysisError) -> Spectrogram {
+        let transform = try decode(path: path, deadline: deadline, timer: &timer, audio: &audio, threads: threads,
+                                   afterBlock: { _ in })
         let spectrogram = timer.measure(.transform) { transform.finish(droppingLastFrames: Self.droppedFrames) }
         // Add the workers' thread time: the wall time above was mostly spent handing
         // chunks over, while the products ran on other threads beside decoding.
@@ -69,8 +71,8 @@ public final class FeatureExtractor: Sendable {
     /// consumer drops them): nothing holds the whole spectrogram, so memory does not grow
     /// with the track. Checks the length once every frame is out.
     func streamModelInput(path: String, deadline: Deadline, timer: inout StageTimer, audio: inout DecodedAudio,
-                          consume: ([Float]) -> Void) throws(AnalysisError) {
-        let transform = try decode(path: path, deadline: deadline, timer: &timer, audio: &audio) { transform in
+                          threads: Int = 1, consume: ([Float]) -> Void) throws(AnalysisError) {
+        let transform = try decode(path: path, deadline: deadline, timer: &timer, audio: &audio, threads: threads) { transform in
             consume(transform.takeComputedFrames())
         }
         let rest = timer.measure(.transform) { transform.finishTakingFrames().frames }
@@ -87,13 +89,14 @@ public final class FeatureExtractor: Sendable {
     /// Decodes `path` into a transform, calling `afterBlock` after each block; stops as soon
     /// as `deadline` says so: FFmpeg's interrupt callback (or libvorbisfile's read callback)
     /// asks it during blocking reads, the decode loop between frames. Fills in `audio`; the caller finishes the transform.
+    /// `threads`: what the caller's share of the machine is (`MP3Split`); the samples are the same.
     private func decode(path: String, deadline: Deadline, timer: inout StageTimer, audio: inout DecodedAudio,
-                        afterBlock: (ConstantQTransform) -> Void) throws(AnalysisError) -> ConstantQTransform {
+                        threads: Int, afterBlock: (ConstantQTransform) -> Void) throws(AnalysisError) -> ConstantQTransform {
         do throws(DecodeError) {
             let decoder = try timer.measure(.open) { () throws(DecodeError) in
                 try AudioDecoder(path: path, sampleRate: kernels.configuration.sampleRate,
                                  shouldAbort: { deadline.stop() != nil }, oggVorbis: oggVorbis,
-                                 mp3: frontEnd.mp3)
+                                 mp3: frontEnd.mp3, mp3Split: MP3Split(threads: threads))
             }
             // Abandoned on a throw: its deinit waits for the chunks already handed to workers.
             let transform = ConstantQTransform(kernels: kernels)

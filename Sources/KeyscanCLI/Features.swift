@@ -36,10 +36,10 @@ struct Features: ParsableCommand {
         if Set(names).count != names.count { throw ValidationError("two input files share a name; --out would overwrite one") }
         let failures = Locked(0)
         let folder = URL(fileURLWithPath: out)
-        options.batch(PathSource(files: files)).run(prepare: { _ in () }, work: { path, _ -> JSONValue in
+        options.batch(PathSource(files: files)).run(prepare: { threads in threads }, work: { path, threads -> JSONValue in
             let target = folder.appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy")
             do {
-                let spectrogram = try extractor.modelInput(path: path)
+                let spectrogram = try extractor.modelInput(path: path, threads: threads)
                 try NPY.data(spectrogram).write(to: target)
                 return JSONValue.object([("path", .string(path)), ("status", .string("ok")),
                                          ("output", .string(target.path)), ("frames", .int(spectrogram.frames))])

@@ -53,6 +53,10 @@ public final class AudioDecoder {
     /// Mono samples returned so far, at `sampleRate`.
     public private(set) var sampleCount = 0
 
+    /// Whether libmpg123 decoded the file on two threads (`MP3Split`), and how far; for any
+    /// other backend `.sequential`.
+    public var mp3SplitOutcome: MP3SplitOutcome { (backend as? MPG123Decoder)?.splitOutcome ?? .sequential }
+
     private var backend: DecoderBackend
     private let interrupt: Interrupt?
     /// Why FFmpeg did not decode the file, once libvorbisfile does.
@@ -68,8 +72,11 @@ public final class AudioDecoder {
     ///   - oggVorbis: which library decodes Ogg Vorbis; tests force libvorbisfile.
     ///   - mp3: which library decodes MP3 audio: FFmpeg's decoder, or libmpg123 at a reduced
     ///     rate (the fast front end), FFmpeg's decoder taking over if libmpg123 refuses the file.
+    ///   - mp3Split: whether libmpg123 may decode the file's later half on a second thread
+    ///     (the samples are the same); for a file alone on idle cores.
     public init(path: String, sampleRate: Int = 44100, shouldAbort: (@Sendable () -> Bool)? = nil,
-                oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile, mp3: MP3Decoding = .ffmpeg) throws(DecodeError) {
+                oggVorbis: OggVorbisDecoding = .ffmpegThenLibvorbisfile, mp3: MP3Decoding = .ffmpeg,
+                mp3Split: MP3Split = .off) throws(DecodeError) {
         precondition(sampleRate > 0, "AudioDecoder: sample rate \(sampleRate) Hz")
         try checkReadableFile(path)
         self.path = path
@@ -86,7 +93,7 @@ public final class AudioDecoder {
             if mp3 == .libmpg123, stream.isMP3, MPG123Handle.rates.contains(sampleRate) {
                 do {
                     backend = try MPG123Decoder(path: path, format: format, stream: stream, sampleRate: sampleRate,
-                                                interrupt: interrupt)
+                                                interrupt: interrupt, split: mp3Split)
                 } catch where error.isDecodingFailure {
                     backend = try FFmpegDecoder(path: path, sampleRate: sampleRate, interrupt: interrupt)
                     noteMPG123Fallback(after: error)

@@ -37,6 +37,13 @@ final class FormatContext {
         return Double(microseconds) / Double(AV_TIME_BASE)
     }
 
+    /// The file's size in bytes, if its I/O layer knows it (a regular file does).
+    var byteSize: Int? {
+        guard let io = context.pointee.pb else { return nil }
+        let size = avio_size(io)
+        return size > 0 ? Int(size) : nil
+    }
+
     /// Whether `duration` was only guessed from the bitrate and the file's size (MP3
     /// without a Xing/Info header, raw AAC): such a guess shrinks with a truncated file,
     /// and is off for variable bitrates, so it says nothing about missing audio.

@@ -28,4 +28,25 @@ import Testing
         #expect(values.allSatisfy { $0 >= 0 && $0.isFinite }, "log(1 + |C|) is never negative")
         #expect(values.max()! > 0.1)
     }
+
+    /// One file at a time on a machine of two cores or more, an MP3 is decoded on two threads
+    /// (`MP3Split`); two at a time on two cores, in order: the features are the same bytes.
+    @Test func theSameFeaturesWhateverTheJobs() throws {
+        let folder = try TemporaryFolder()
+        let wav = folder.path("cadence.wav")
+        try TestAudio.writeWAV(wav, mono: TestAudio.cadence(tonic: 7, minor: true, seconds: 20))
+        let songs = folder.path("songs")
+        try FileManager.default.createDirectory(at: songs, withIntermediateDirectories: true)
+        try TestAudio.encode(wav, outputs: [(songs.appendingPathComponent("a.mp3"), ["-c:a", "libmp3lame", "-b:a", "128k"]),
+                                            (songs.appendingPathComponent("b.mp3"), ["-c:a", "libmp3lame", "-q:a", "2"])])
+        var outputs: [[Data]] = []
+        for jobs in ["1", "2"] {
+            let out = folder.path("features-\(jobs)")
+            let run = try KeyscanRun.run(["features", "--jobs", jobs, "--out", out.path, songs.path],
+                                         environment: ["KEYSCAN_MODEL": "/nonexistent"])
+            #expect(run.status == 0, "\(run.stderr)")
+            outputs.append(try ["a.npy", "b.npy"].map { try Data(contentsOf: out.appendingPathComponent($0)) })
+        }
+        #expect(outputs[0] == outputs[1])
+    }
 }
