@@ -1,8 +1,9 @@
 import CFFmpeg
 
 /// `AudioDecoder`'s backend for MP3 on the fast path: FFmpeg's demuxer reads the packets
-/// (probing, ID3 tags, the LAME/Xing frame, interruption), libmpg123 decodes them with its
-/// mono mix and reduced-rate synthesis straight to the output rate (`MPG123Handle`).
+/// (probing, ID3 tags, the LAME/Xing frame, interruption), `MP3BandLimiter` cuts each frame
+/// down to the spectral lines keyscan reads, and libmpg123 decodes them with its mono mix
+/// and reduced-rate synthesis straight to the output rate (`MPG123Handle`).
 ///
 /// One decoder per file, used from one thread.
 final class MPG123Decoder: DecoderBackend {
@@ -16,6 +17,8 @@ final class MPG123Decoder: DecoderBackend {
     private let streamIndex: Int32
     private let mpg123: MPG123Handle
     private let packet: Packet
+    /// Between the demuxer and libmpg123; nil decodes every spectral line.
+    private let limiter: MP3BandLimiter?
     private let interrupt: Interrupt?
     /// Output samples still to drop from the start: FFmpeg's skip side data (encoder delay
     /// and decoder delay), at the output rate.
@@ -38,14 +41,17 @@ final class MPG123Decoder: DecoderBackend {
     /// frame is dropped and counted as corrupt, as FFmpeg's decoder rejects most of them.
     static let frameLimit: Float = 16
 
-    /// Decodes the MP3 `stream` of the opened `format` (from `FFmpegDecoder.open`).
-    init(path: String, format: FormatContext, stream: StreamView, sampleRate: Int, interrupt: Interrupt?) throws(DecodeError) {
+    /// Decodes the MP3 `stream` of the opened `format` (from `FFmpegDecoder.open`), only the
+    /// spectral lines keyscan reads when `bandLimited`.
+    init(path: String, format: FormatContext, stream: StreamView, sampleRate: Int, bandLimited: Bool = true,
+         interrupt: Interrupt?) throws(DecodeError) {
         precondition(stream.isMP3, "MPG123Decoder: not an MP3 stream")
         self.path = path
         self.sampleRate = sampleRate
         self.format = format
         self.interrupt = interrupt
         streamIndex = stream.index
+        limiter = bandLimited ? MP3BandLimiter() : nil
         try checkSourceRate(stream.sampleRate, path: path)
         do { mpg123 = try MPG123Handle(sourceRate: stream.sampleRate, outputRate: sampleRate) }
         catch { throw DecodeError(mpg123: path, error) }
@@ -95,12 +101,29 @@ final class MPG123Decoder: DecoderBackend {
             guard rate != nil else { return }
             awaitingHeader = false
         }
-        do { try mpg123.feed(packet.bytes) }
-        catch { throw DecodeError(mpg123: path, error) }
+        // The limiter holds frames back a little (see `MP3BandLimiter`): the padding is on the
+        // last packet, whose frame is the last out once the limiter hands on all it holds.
+        let padding = skip.end * sampleRate / source.sampleRate
+        do {
+            if let limiter {
+                try limiter.push(packet.bytes) { (frame) throws(MPG123Error) in try mpg123.feed(frame) }
+                if padding > 0 { try limiter.flush { (frame) throws(MPG123Error) in try mpg123.feed(frame) } }
+            } else {
+                try mpg123.feed(packet.bytes)
+            }
+        } catch { throw DecodeError(mpg123: path, error) }
         // The packet's frames go straight into the block; the padding is cut from their end.
         let before = block.count
         try drain(into: &block)
-        block.removeLast(min(block.count - before, skip.end * sampleRate / source.sampleRate))
+        block.removeLast(min(block.count - before, padding))
+    }
+
+    /// The frames the limiter still holds, at the end of the stream.
+    private func flushLimiter(into block: inout [Float]) throws(DecodeError) {
+        guard let limiter else { return }
+        do { try limiter.flush { (frame) throws(MPG123Error) in try mpg123.feed(frame) } }
+        catch { throw DecodeError(mpg123: path, error) }
+        try drain(into: &block)
     }
 
     /// Every frame libmpg123 can decode from what it was fed, appended to `block`.
@@ -166,6 +189,7 @@ final class MPG123Decoder: DecoderBackend {
     /// packet of a file cut short is a partial frame, which libmpg123, fed, waits for the rest
     /// of, and is not counted.
     private func finish(into block: inout [Float]) throws(DecodeError) {
+        try flushLimiter(into: &block)
         finished = true
         guard decodedFrames > 0 else {
             throw .decodeFailed(path: path, reason: "mpg123_decode_frame: no frame decoded from \(sentPackets) packets")
