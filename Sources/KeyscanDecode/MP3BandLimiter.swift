@@ -266,11 +266,21 @@
         return (27, 288)
     }
 
-    /// Copies `count` bits, MSB first, into zeroed bits of `target`.
+    /// Copies `count` bits, MSB first, into zeroed bits of `target`: 24 at a time, ORed into
+    /// the four bytes they span.
     private static func copyBits(_ count: Int, from source: UnsafeBufferPointer<UInt8>, at sourceBit: Int,
                                  to target: UnsafeMutableBufferPointer<UInt8>, at targetBit: Int) {
         var done = 0
         let bits = Bits(source, base: 0)
+        while count - done >= 24 && (targetBit + done) / 8 + 4 <= target.count {
+            let to = targetBit + done
+            let word = bits.peek(sourceBit + done, 24) << UInt32(8 - to % 8)
+            target[to / 8] |= UInt8(word >> 24)
+            target[to / 8 + 1] |= UInt8(truncatingIfNeeded: word >> 16)
+            target[to / 8 + 2] |= UInt8(truncatingIfNeeded: word >> 8)
+            target[to / 8 + 3] |= UInt8(truncatingIfNeeded: word)
+            done += 24
+        }
         while done < count {
             let to = targetBit + done
             let n = min(count - done, 8 - to % 8)
@@ -380,10 +390,12 @@ struct SideInfo {
         granuleBits = layout.mpeg1 ? 59 : 63
         var position = side * 8
         func read(_ count: Int) -> Int {
-            var value = 0
-            for _ in 0..<count {
-                value = value << 1 | Int(head[position / 8] >> (7 - UInt8(position % 8))) & 1
-                position += 1
+            var value = 0, remaining = count
+            while remaining > 0 {
+                let offset = position & 7, take = min(remaining, 8 - offset)
+                value = value << take | (Int(head[position >> 3]) >> (8 - offset - take)) & ((1 << take) - 1)
+                position += take
+                remaining -= take
             }
             return value
         }
@@ -442,7 +454,7 @@ struct Bits {
         let first = relative >> 3
         var word: UInt32 = 0
         if first >= 0 && first + 4 <= bytes.count {
-            word = UInt32(bytes[first]) << 24 | UInt32(bytes[first + 1]) << 16 | UInt32(bytes[first + 2]) << 8 | UInt32(bytes[first + 3])
+            word = UInt32(bigEndian: UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: first, as: UInt32.self))
         } else {
             for k in 0..<4 {
                 let index = first + k

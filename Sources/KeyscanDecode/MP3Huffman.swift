@@ -14,6 +14,13 @@ enum Huffman {
     /// the standard leaves unused (4 and 14).
     static func skipPairs(_ pairs: Int, at: inout Int, limit: Int, in bits: Bits, tables: (Int, Int, Int),
                           region1: Int, region2: Int) -> Bool {
+        codes.withUnsafeBufferPointer { codes in
+            skipPairs(pairs, at: &at, limit: limit, in: bits, tables: tables, region1: region1, region2: region2, codes: codes)
+        }
+    }
+
+    private static func skipPairs(_ pairs: Int, at: inout Int, limit: Int, in bits: Bits, tables: (Int, Int, Int),
+                                  region1: Int, region2: Int, codes: UnsafeBufferPointer<Int16>) -> Bool {
         var pair = 0
         var position = at
         while pair < pairs {
