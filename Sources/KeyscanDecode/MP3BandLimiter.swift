@@ -319,150 +319,152 @@
 
 // MARK: - Frame structure
 
-/// Where a layer III frame's parts lie, from its header; nil for anything else.
-struct FrameLayout {
-    let mpeg1: Bool
-    let mpeg25: Bool
-    let hasCRC: Bool
-    let channels: Int
-    let mode: Int
-    let modeExtension: Int
-    /// libmpg123's `sampling_frequency`: 0–2 MPEG 1, 3–5 MPEG 2, 6–8 MPEG 2.5.
-    let rateIndex: Int
-    let sideOffset: Int
-    let areaOffset: Int
-    let areaCount: Int
+extension MP3BandLimiter {
+    /// Where a layer III frame's parts lie, from its header; nil for anything else.
+    struct FrameLayout {
+        let mpeg1: Bool
+        let mpeg25: Bool
+        let hasCRC: Bool
+        let channels: Int
+        let mode: Int
+        let modeExtension: Int
+        /// libmpg123's `sampling_frequency`: 0–2 MPEG 1, 3–5 MPEG 2, 6–8 MPEG 2.5.
+        let rateIndex: Int
+        let sideOffset: Int
+        let areaOffset: Int
+        let areaCount: Int
 
-    init?(_ packet: UnsafeRawBufferPointer) {
-        guard packet.count >= 4, packet[0] == 0xFF, packet[1] & 0xE0 == 0xE0, (packet[1] >> 1) & 3 == 1 else { return nil }
-        let version = Int(packet[1] >> 3) & 3
-        let bitrateIndex = Int(packet[2] >> 4), frequency = Int(packet[2] >> 2) & 3
-        guard bitrateIndex != 0, bitrateIndex != 15, frequency != 3 else { return nil }
-        mpeg1 = version == 3
-        mpeg25 = version < 2    // the reserved 01 too, as libmpg123 reads it
-        hasCRC = packet[1] & 1 == 0
-        mode = Int(packet[3] >> 6)
-        modeExtension = Int(packet[3] >> 4) & 3
-        channels = mode == 3 ? 1 : 2
-        rateIndex = frequency + (mpeg1 ? 0 : mpeg25 ? 6 : 3)
-        let rate = [44100, 48000, 32000][frequency] >> (mpeg1 ? 0 : mpeg25 ? 2 : 1)
-        let kilobits = (mpeg1 ? Self.mpeg1Bitrates : Self.lsfBitrates)[bitrateIndex]
-        let size = (mpeg1 ? 144_000 : 72_000) * kilobits / rate + Int(packet[2] >> 1) & 1
-        sideOffset = hasCRC ? 6 : 4
-        areaOffset = sideOffset + (mpeg1 ? (channels == 1 ? 17 : 32) : (channels == 1 ? 9 : 17))
-        guard size == packet.count, areaOffset <= size, size <= 2048 else { return nil }
-        areaCount = size - areaOffset
+        init?(_ packet: UnsafeRawBufferPointer) {
+            guard packet.count >= 4, packet[0] == 0xFF, packet[1] & 0xE0 == 0xE0, (packet[1] >> 1) & 3 == 1 else { return nil }
+            let version = Int(packet[1] >> 3) & 3
+            let bitrateIndex = Int(packet[2] >> 4), frequency = Int(packet[2] >> 2) & 3
+            guard bitrateIndex != 0, bitrateIndex != 15, frequency != 3 else { return nil }
+            mpeg1 = version == 3
+            mpeg25 = version < 2    // the reserved 01 too, as libmpg123 reads it
+            hasCRC = packet[1] & 1 == 0
+            mode = Int(packet[3] >> 6)
+            modeExtension = Int(packet[3] >> 4) & 3
+            channels = mode == 3 ? 1 : 2
+            rateIndex = frequency + (mpeg1 ? 0 : mpeg25 ? 6 : 3)
+            let rate = [44100, 48000, 32000][frequency] >> (mpeg1 ? 0 : mpeg25 ? 2 : 1)
+            let kilobits = (mpeg1 ? Self.mpeg1Bitrates : Self.lsfBitrates)[bitrateIndex]
+            let size = (mpeg1 ? 144_000 : 72_000) * kilobits / rate + Int(packet[2] >> 1) & 1
+            sideOffset = hasCRC ? 6 : 4
+            areaOffset = sideOffset + (mpeg1 ? (channels == 1 ? 17 : 32) : (channels == 1 ? 9 : 17))
+            guard size == packet.count, areaOffset <= size, size <= 2048 else { return nil }
+            areaCount = size - areaOffset
+        }
+
+        static let mpeg1Bitrates = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+        static let lsfBitrates = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
     }
 
-    static let mpeg1Bitrates = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
-    static let lsfBitrates = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
-}
+    /// One granule's side information for one channel.
+    struct Granule {
+        var index = 0
+        var channel = 0
+        /// Bit offset of its fields in the side information.
+        var offset = 0
+        var part23 = 0
+        var bigValues = 0
+        var scalefacCompress = 0
+        var windowSwitching = false
+        var blockType = 0
+        var mixed = false
+        var tables = (0, 0, 0)
+        var regionCounts = (0, 0)
+        var count1Table = 0
+    }
 
-/// One granule's side information for one channel.
-struct Granule {
-    var index = 0
-    var channel = 0
-    /// Bit offset of its fields in the side information.
-    var offset = 0
-    var part23 = 0
-    var bigValues = 0
-    var scalefacCompress = 0
-    var windowSwitching = false
-    var blockType = 0
-    var mixed = false
-    var tables = (0, 0, 0)
-    var regionCounts = (0, 0)
-    var count1Table = 0
-}
+    /// A frame's side information, read as libmpg123 reads it.
+    struct SideInfo {
+        var mainDataBegin = 0
+        var granules: [Granule] = []
+        var count: Int { granules.count }
+        var scfsiOffset = 0
+        var scfsiBits = [0, 0]
+        /// Whether `MP3SideInfo.isValid` would pass it.
+        var isValid = true
+        let granuleBits: Int
 
-/// A frame's side information, read as libmpg123 reads it.
-struct SideInfo {
-    var mainDataBegin = 0
-    var granules: [Granule] = []
-    var count: Int { granules.count }
-    var scfsiOffset = 0
-    var scfsiBits = [0, 0]
-    /// Whether `MP3SideInfo.isValid` would pass it.
-    var isValid = true
-    let granuleBits: Int
-
-    init(_ head: [UInt8], at side: Int, _ layout: FrameLayout) {
-        granuleBits = layout.mpeg1 ? 59 : 63
-        var position = side * 8
-        func read(_ count: Int) -> Int {
-            var value = 0, remaining = count
-            while remaining > 0 {
-                let offset = position & 7, take = min(remaining, 8 - offset)
-                value = value << take | (Int(head[position >> 3]) >> (8 - offset - take)) & ((1 << take) - 1)
-                position += take
-                remaining -= take
-            }
-            return value
-        }
-        mainDataBegin = read(layout.mpeg1 ? 9 : 8)
-        _ = read(layout.mpeg1 ? (layout.channels == 1 ? 5 : 3) : (layout.channels == 1 ? 1 : 2))
-        scfsiOffset = position - side * 8
-        if layout.mpeg1 { for channel in 0..<layout.channels { scfsiBits[channel] = read(4) } }
-        for index in 0..<(layout.mpeg1 ? 2 : 1) {
-            for channel in 0..<layout.channels {
-                var g = Granule()
-                g.index = index
-                g.channel = channel
-                g.offset = position - side * 8
-                g.part23 = read(12)
-                g.bigValues = read(9)
-                if g.bigValues > 288 { isValid = false }
-                _ = read(8)
-                g.scalefacCompress = read(layout.mpeg1 ? 4 : 9)
-                g.windowSwitching = read(1) == 1
-                if g.windowSwitching {
-                    g.blockType = read(2)
-                    if g.blockType == 0 { isValid = false }
-                    g.mixed = read(1) == 1
-                    g.tables = (read(5), read(5), 0)
-                    _ = read(9)
-                } else {
-                    g.tables = (read(5), read(5), read(5))
-                    g.regionCounts = (read(4), read(3))
+        init(_ head: [UInt8], at side: Int, _ layout: FrameLayout) {
+            granuleBits = layout.mpeg1 ? 59 : 63
+            var position = side * 8
+            func read(_ count: Int) -> Int {
+                var value = 0, remaining = count
+                while remaining > 0 {
+                    let offset = position & 7, take = min(remaining, 8 - offset)
+                    value = value << take | (Int(head[position >> 3]) >> (8 - offset - take)) & ((1 << take) - 1)
+                    position += take
+                    remaining -= take
                 }
-                _ = read(layout.mpeg1 ? 2 : 1)             // preflag, scalefac_scale
-                g.count1Table = read(1)
-                granules.append(g)
+                return value
+            }
+            mainDataBegin = read(layout.mpeg1 ? 9 : 8)
+            _ = read(layout.mpeg1 ? (layout.channels == 1 ? 5 : 3) : (layout.channels == 1 ? 1 : 2))
+            scfsiOffset = position - side * 8
+            if layout.mpeg1 { for channel in 0..<layout.channels { scfsiBits[channel] = read(4) } }
+            for index in 0..<(layout.mpeg1 ? 2 : 1) {
+                for channel in 0..<layout.channels {
+                    var g = Granule()
+                    g.index = index
+                    g.channel = channel
+                    g.offset = position - side * 8
+                    g.part23 = read(12)
+                    g.bigValues = read(9)
+                    if g.bigValues > 288 { isValid = false }
+                    _ = read(8)
+                    g.scalefacCompress = read(layout.mpeg1 ? 4 : 9)
+                    g.windowSwitching = read(1) == 1
+                    if g.windowSwitching {
+                        g.blockType = read(2)
+                        if g.blockType == 0 { isValid = false }
+                        g.mixed = read(1) == 1
+                        g.tables = (read(5), read(5), 0)
+                        _ = read(9)
+                    } else {
+                        g.tables = (read(5), read(5), read(5))
+                        g.regionCounts = (read(4), read(3))
+                    }
+                    _ = read(layout.mpeg1 ? 2 : 1)             // preflag, scalefac_scale
+                    g.count1Table = read(1)
+                    granules.append(g)
+                }
             }
         }
+
+        /// MPEG 1 granule 1 reuses the scalefactor groups its channel's `scfsi` bits name.
+        func scfsi(_ granule: Granule) -> Int { granule.index == 1 ? scfsiBits[granule.channel] : 0 }
     }
 
-    /// MPEG 1 granule 1 reuses the scalefactor groups its channel's `scfsi` bits name.
-    func scfsi(_ granule: Granule) -> Int { granule.index == 1 ? scfsiBits[granule.channel] : 0 }
-}
+    /// MSB-first bits of the reservoir; zeros outside it.
+    struct Bits {
+        let bytes: UnsafeBufferPointer<UInt8>
+        /// Stream position of `bytes[0]`, in bytes.
+        let base: Int
 
-/// MSB-first bits of the reservoir; zeros outside it.
-struct Bits {
-    let bytes: UnsafeBufferPointer<UInt8>
-    /// Stream position of `bytes[0]`, in bytes.
-    let base: Int
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
-        self.bytes = bytes
-        self.base = base
-    }
-
-    /// `count` (at most 24) bits from stream bit position `bit`.
-    @inline(__always)
-    func peek(_ bit: Int, _ count: Int) -> UInt32 {
-        let relative = bit - base * 8
-        let first = relative >> 3
-        var word: UInt32 = 0
-        if first >= 0 && first + 4 <= bytes.count {
-            word = UInt32(bigEndian: UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: first, as: UInt32.self))
-        } else {
-            for k in 0..<4 {
-                let index = first + k
-                word <<= 8
-                if index >= 0 && index < bytes.count { word |= UInt32(bytes[index]) }
-            }
+        init(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
+            self.bytes = bytes
+            self.base = base
         }
-        return count == 0 ? 0 : (word << UInt32(relative & 7)) >> UInt32(32 - count)
+
+        /// `count` (at most 24) bits from stream bit position `bit`.
+        @inline(__always)
+        func peek(_ bit: Int, _ count: Int) -> UInt32 {
+            let relative = bit - base * 8
+            let first = relative >> 3
+            var word: UInt32 = 0
+            if first >= 0 && first + 4 <= bytes.count {
+                word = UInt32(bigEndian: UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: first, as: UInt32.self))
+            } else {
+                for k in 0..<4 {
+                    let index = first + k
+                    word <<= 8
+                    if index >= 0 && index < bytes.count { word |= UInt32(bytes[index]) }
+                }
+            }
+            return count == 0 ? 0 : (word << UInt32(relative & 7)) >> UInt32(32 - count)
+        }
     }
 }
 

@@ -86,8 +86,8 @@ import Testing
         try lame(["-b", "128", wav, path])
         let kinds = Self.frames(of: try Self.bytes(path)).flatMap { frame in
             frame.withUnsafeBytes { bytes -> [Int] in
-                guard let layout = FrameLayout(bytes) else { return [] }
-                return SideInfo(frame, at: layout.sideOffset, layout).granules.map(\.blockType)
+                guard let layout = MP3BandLimiter.FrameLayout(bytes) else { return [] }
+                return MP3BandLimiter.SideInfo(frame, at: layout.sideOffset, layout).granules.map(\.blockType)
             }
         }
         #expect(kinds.contains(2), "block types \(Set(kinds))")
@@ -110,7 +110,7 @@ import Testing
         #expect(out.count == packets.count)
         for (index, (a, b)) in zip(packets, out).enumerated() {
             #expect(a.count == b.count && a[0..<4] == b[0..<4], "frame \(index)")
-            let layout = try #require(a.withUnsafeBytes { FrameLayout($0) })
+            let layout = try #require(a.withUnsafeBytes { MP3BandLimiter.FrameLayout($0) })
             #expect(layout.hasCRC)
             #expect(Self.crcIsRight(b, layout) == (index != 10), "frame \(index)")
         }
@@ -126,8 +126,8 @@ import Testing
         let packets = Array(Self.frames(of: try Self.bytes(path)).dropFirst(20))
         let first = try #require(packets.firstIndex { frame in
             frame.withUnsafeBytes { bytes in
-                guard let layout = FrameLayout(bytes) else { return false }
-                return SideInfo(frame, at: layout.sideOffset, layout).mainDataBegin > 0
+                guard let layout = MP3BandLimiter.FrameLayout(bytes) else { return false }
+                return MP3BandLimiter.SideInfo(frame, at: layout.sideOffset, layout).mainDataBegin > 0
             }
         })
         #expect(first == 0)
@@ -169,11 +169,11 @@ import Testing
         for (a, b) in zip(packets, out) {
             #expect(a.count == b.count && a.prefix(4) == b.prefix(4))
             // What is not a whole layer III frame passes through as it is.
-            if a.withUnsafeBytes({ FrameLayout($0) }) == nil { #expect(a == b) }
+            if a.withUnsafeBytes({ MP3BandLimiter.FrameLayout($0) }) == nil { #expect(a == b) }
         }
     }
 
-    // MARK: Huffman tables
+    // MARK: MP3BandLimiter.Huffman tables
 
     /// Each big-values table is a complete prefix code of every (x, y) pair of its size, once:
     /// the transcription of the tables is right.
@@ -185,7 +185,7 @@ import Testing
         func walk(offset: Int, width: Int, prefix: String) {
             for index in 0..<(1 << width) {
                 let bits = prefix + binary(index, width)
-                let leaf = Int(Huffman.codes[Int(Huffman.start[table]) + offset + index])
+                let leaf = Int(MP3BandLimiter.Huffman.codes[Int(MP3BandLimiter.Huffman.start[table]) + offset + index])
                 if leaf < 0 {
                     walk(offset: -(leaf >> 3), width: leaf & 7, prefix: bits)
                 } else {
@@ -211,11 +211,11 @@ import Testing
     @Test func count1TableAIsComplete() {
         var codes: [String: Int] = [:]
         for index in 0..<16 {
-            let leaf = Int(Huffman.count1A[index])
+            let leaf = Int(MP3BandLimiter.Huffman.count1A[index])
             let bits = binary(index, 4)
             guard leaf & 8 == 0 else { codes[String(bits.prefix(leaf & 7))] = leaf >> 4; continue }
             for more in 0..<(1 << (leaf & 3)) {
-                let second = Int(Huffman.count1A[(leaf >> 3) + more])
+                let second = Int(MP3BandLimiter.Huffman.count1A[(leaf >> 3) + more])
                 codes[String((bits + binary(more, leaf & 3)).prefix(second & 7))] = second >> 4
             }
         }
@@ -241,7 +241,7 @@ import Testing
                 guard header[0] == 0xFF, header[1] & 0xE0 == 0xE0 else { return nil }
                 let mpeg1 = header[1] >> 3 & 3 == 3, lsfShift = header[1] >> 3 & 3 == 2 ? 1 : 2
                 let rate = [44100, 48000, 32000][Int(header[2] >> 2 & 3)] >> (mpeg1 ? 0 : lsfShift)
-                let kilobits = (mpeg1 ? FrameLayout.mpeg1Bitrates : FrameLayout.lsfBitrates)[Int(header[2] >> 4)]
+                let kilobits = (mpeg1 ? MP3BandLimiter.FrameLayout.mpeg1Bitrates : MP3BandLimiter.FrameLayout.lsfBitrates)[Int(header[2] >> 4)]
                 return (mpeg1 ? 144_000 : 72_000) * kilobits / rate + Int(header[2] >> 1 & 1)
             }
             guard let size, at + size <= bytes.count else { break }
@@ -263,7 +263,7 @@ import Testing
 
     /// MPEG audio's CRC-16, written out again here: polynomial 0x8005 from 0xFFFF over the
     /// header's third and fourth bytes and the side information.
-    static func crcIsRight(_ frame: [UInt8], _ layout: FrameLayout) -> Bool {
+    static func crcIsRight(_ frame: [UInt8], _ layout: MP3BandLimiter.FrameLayout) -> Bool {
         var crc = 0xFFFF
         for byte in [frame[2], frame[3]] + frame[layout.sideOffset..<layout.areaOffset] {
             for bit in (0..<8).reversed() {
