@@ -448,6 +448,24 @@ extension MP3BandLimiter {
             self.base = base
         }
 
+        /// The bits from stream bit position `bit` on, MSB first: at least 57 of them.
+        @inline(__always)
+        func window(_ bit: Int) -> UInt64 {
+            let relative = bit - base * 8
+            let first = relative >> 3
+            var word: UInt64 = 0
+            if first >= 0 && first + 8 <= bytes.count {
+                word = UInt64(bigEndian: UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: first, as: UInt64.self))
+            } else {
+                for k in 0..<8 {
+                    let index = first + k
+                    word <<= 8
+                    if index >= 0 && index < bytes.count { word |= UInt64(bytes[index]) }
+                }
+            }
+            return word << UInt64(relative & 7)
+        }
+
         /// `count` (at most 24) bits from stream bit position `bit`.
         @inline(__always)
         func peek(_ bit: Int, _ count: Int) -> UInt32 {

@@ -31,14 +31,17 @@ extension MP3BandLimiter {
                 let base = Int(start[table]), extra = linbits[table]
                 if table == 0 { pair = end; continue }
                 while pair < end {
-                    var width = 5
-                    var leaf = Int(codes[base + Int(bits.peek(position, 5))])
+                    // A pair's code is at most 19 bits, with its linbits and signs 47: one
+                    // window of at least 57 holds it.
+                    let window = bits.window(position)
+                    var used = 0, width = 5
+                    var leaf = Int(codes[base + Int(window >> 59)])
                     while leaf < 0 {
-                        position += width
+                        used += width
                         width = leaf & 7
-                        leaf = Int(codes[base + Int(bits.peek(position, width)) - (leaf >> 3)])
+                        leaf = Int(codes[base + Int((window << UInt64(used)) >> UInt64(64 - width)) - (leaf >> 3)])
                     }
-                    position += leaf >> 8
+                    position += used + leaf >> 8
                     let x = leaf & 15, y = (leaf >> 4) & 15
                     if x != 0 { position += x == 15 ? extra + 1 : 1 }
                     if y != 0 { position += y == 15 ? extra + 1 : 1 }
