@@ -4,11 +4,11 @@
 # transform's resampler), OpenBLAS (matrix products),
 # SQLite (the result cache, through GRDB), TagLib 1.13 (writing key tags), pkg-config (to
 # find them), and the ffmpeg tool (the tests encode their audio with it, and read tags back
-# with its ffprobe), and python3-venv (.ci/run tests the Ray runner, tools/distributed, from a venv).
+# with its ffprobe; and lame, for MP3s with CRCs and in dual-channel mode), and python3-venv (.ci/run tests the Ray runner, tools/distributed, from a venv).
 # Usage: tools/install-deps.sh [PACKAGE...]   also installs these, e.g. what a test needs
 set -euo pipefail
 packages=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswresample-dev libmpg123-dev libvorbis-dev
-          libsoxr-dev libopenblas-dev libsqlite3-dev libtag1-dev ffmpeg python3-venv "$@")
+          libsoxr-dev libopenblas-dev libsqlite3-dev libtag1-dev ffmpeg lame python3-venv "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,7 +25,9 @@ public final class Analyzer: Sendable {
     /// weights' hash in `identity` alone would already re-analyze). 4: the fast front end
     /// (11.025 kHz, MP3 through libmpg123) is the default for models that ask for it. 5: the
     /// fast transform computes its lower three octaves from a 5:1 soxr decimation (2205 Hz).
-    public static let pipelineVersion = 5
+    /// 6: the fast path's MP3 frames are cut to the spectral lines below about 2 kHz before
+    /// libmpg123 decodes them (`MP3BandLimiter`).
+    public static let pipelineVersion = 6
 
     /// Loads the weights and builds the transform's kernels.
     ///

@@ -90,10 +90,10 @@ public final class AudioDecoder {
         }
         do {
             let (format, stream) = try FFmpegDecoder.open(path: path, interrupt: interrupt)
-            if mp3 == .libmpg123, stream.isMP3, MPG123Handle.rates.contains(sampleRate) {
+            if mp3 != .ffmpeg, stream.isMP3, MPG123Handle.rates.contains(sampleRate) {
                 do {
                     backend = try MPG123Decoder(path: path, format: format, stream: stream, sampleRate: sampleRate,
-                                                interrupt: interrupt, split: mp3Split)
+                                                bandLimited: mp3 == .libmpg123, interrupt: interrupt, split: mp3Split)
                 } catch where error.isDecodingFailure {
                     backend = try FFmpegDecoder(path: path, sampleRate: sampleRate, interrupt: interrupt)
                     noteMPG123Fallback(after: error)
@@ -229,8 +229,13 @@ public enum MP3Decoding: Sendable, Equatable {
     /// synthesising at the output rate (a quarter of 44.1 kHz for the fast front end): most of
     /// the decoding work is the upper subbands the transform never reads. FFmpeg's decoder
     /// takes over, with a warning, when libmpg123 fails before any audio, and for output
-    /// rates libmpg123 does not produce (`mpg123_rates`: 8 to 48 kHz, MPEG's nine).
+    /// rates libmpg123 does not produce (`mpg123_rates`: 8 to 48 kHz, MPEG's nine). Each
+    /// frame is first cut down to the spectral lines below about 2 kHz (`MP3BandLimiter`),
+    /// and the side channel of mid/side frames emptied: the transform reads nothing above
+    /// 1.32 kHz, and the mono mix is the mid channel.
     case libmpg123
+    /// `libmpg123` decoding every spectral line of both channels: for tests and measurements.
+    case libmpg123AllLines
 }
 
 /// One library behind `AudioDecoder`: it appends mono samples at the output rate. The

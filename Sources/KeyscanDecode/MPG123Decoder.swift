@@ -1,8 +1,9 @@
 import CFFmpeg
 
 /// `AudioDecoder`'s backend for MP3 on the fast path: FFmpeg's demuxer reads the packets
-/// (probing, ID3 tags, the LAME/Xing frame, interruption), libmpg123 decodes them with its
-/// mono mix and reduced-rate synthesis straight to the output rate (`MPG123Handle`).
+/// (probing, ID3 tags, the LAME/Xing frame, interruption), `MP3BandLimiter` cuts each frame
+/// down to the spectral lines keyscan reads, and libmpg123 decodes them with its mono mix
+/// and reduced-rate synthesis straight to the output rate (`MPG123Handle`).
 ///
 /// With `MP3Split` on, a file is read ahead into memory, and its later half decoded on a
 /// second thread by a second handle (`MP3LaterRange`), the samples the same.
@@ -20,6 +21,8 @@ final class MPG123Decoder: DecoderBackend {
     private let streamIndex: Int32
     private let mpg123: MPG123Handle
     private let packet: Packet
+    /// Between the demuxer and libmpg123; nil decodes every spectral line.
+    private let limiter: MP3BandLimiter?
     private let interrupt: Interrupt?
     private let split: MP3Split
     /// Output samples still to drop from the start: FFmpeg's skip side data (encoder delay
@@ -62,6 +65,16 @@ final class MPG123Decoder: DecoderBackend {
     /// the ones that did.
     private var held: Fed?
 
+    // Between the limiter and libmpg123 (`readPacket`).
+    /// Packets the limiter has handed on, not yet fed.
+    private let limited = LimitedPackets()
+    /// The skip side data of the packets pushed into the limiter and not handed on yet, oldest first.
+    private var pushedSkips: [(start: Int, end: Int)] = []
+    /// Whether the demuxer has reached the end, and the read error it stopped at, which
+    /// `readPacket` throws once the packets before it are out.
+    private var demuxed = false
+    private var readError: FFmpegError?
+
     /// Largest sample magnitude of a frame taken as audio: +24 dBFS. libmpg123 decodes what a
     /// valid header announces without checking the payload, so a frame whose side information
     /// is damaged comes out as noise at up to thousands of times full scale (random bytes in
@@ -69,9 +82,10 @@ final class MPG123Decoder: DecoderBackend {
     /// frame is dropped and counted as corrupt, as FFmpeg's decoder rejects most of them.
     static let frameLimit: Float = 16
 
-    /// Decodes the MP3 `stream` of the opened `format` (from `FFmpegDecoder.open`).
-    init(path: String, format: FormatContext, stream: StreamView, sampleRate: Int, interrupt: Interrupt?,
-         split: MP3Split = .off) throws(DecodeError) {
+    /// Decodes the MP3 `stream` of the opened `format` (from `FFmpegDecoder.open`), only the
+    /// spectral lines keyscan reads when `bandLimited`.
+    init(path: String, format: FormatContext, stream: StreamView, sampleRate: Int, bandLimited: Bool = true,
+         interrupt: Interrupt?, split: MP3Split = .off) throws(DecodeError) {
         precondition(stream.isMP3, "MPG123Decoder: not an MP3 stream")
         self.path = path
         self.sampleRate = sampleRate
@@ -79,6 +93,7 @@ final class MPG123Decoder: DecoderBackend {
         self.interrupt = interrupt
         self.split = split
         streamIndex = stream.index
+        limiter = bandLimited ? MP3BandLimiter() : nil
         try checkSourceRate(stream.sampleRate, path: path)
         do { mpg123 = try MPG123Handle(sourceRate: stream.sampleRate, outputRate: sampleRate) }
         catch { throw DecodeError(mpg123: path, error) }
@@ -119,11 +134,39 @@ final class MPG123Decoder: DecoderBackend {
     /// one read ahead, while `ahead` lives), and FFmpeg's skip side data.
     private typealias Fed = (bytes: UnsafeRawBufferPointer, skip: (start: Int, end: Int))
 
-    /// The next packet of the stream from the demuxer, nil at the end; `packet.unref()` after
-    /// use. Every packet comes through here once, in file order, whether it is decoded at once
-    /// or read ahead and handed to either range: a rewrite of a packet's bytes before it is
-    /// fed belongs here.
+    /// The next packet of the stream, as it is to be fed, nil at the end; `packet.unref()`
+    /// after use. Every packet comes through here once, in file order, whether it is decoded
+    /// at once or read ahead and handed to either range, so both ranges of a split are fed
+    /// the limiter's packets. The limiter hands each packet on once, in order, but a few
+    /// packets late: each keeps its own skip side data, and the bytes stay valid until the
+    /// next call. A read error comes after the packets the limiter still held.
     private func readPacket() throws(FFmpegError) -> Fed? {
+        guard let limiter else { return try readDemuxed() }
+        while limited.isEmpty {
+            if let error = readError { readError = nil; throw error }
+            if demuxed { return nil }
+            let next: Fed?
+            do { next = try readDemuxed() }
+            catch { readError = error; next = nil }
+            if let next {
+                pushedSkips.append(next.skip)
+                limiter.push(next.bytes) { limited.append($0, skip: takePushedSkip()) }
+                packet.unref()
+            } else {
+                if readError == nil { demuxed = true }
+                limiter.flush { limited.append($0, skip: takePushedSkip()) }
+            }
+        }
+        return limited.take()
+    }
+
+    /// The skip side data of the oldest packet pushed into the limiter and not handed on.
+    private func takePushedSkip() -> (start: Int, end: Int) {
+        pushedSkips.isEmpty ? (0, 0) : pushedSkips.removeFirst()
+    }
+
+    /// The demuxer's next packet of the stream, nil at the end.
+    private func readDemuxed() throws(FFmpegError) -> Fed? {
         while try format.read(into: packet) {
             if packet.streamIndex == streamIndex { return (packet.bytes, packet.samplesToSkip) }
             packet.unref()
@@ -407,5 +450,40 @@ extension MPG123Decoder {
         if case .split(let start, let priming) = splitOutcome {
             splitOutcome = .splitThenSequential(packet: start, priming: priming, resumed: resumed)
         }
+    }
+}
+
+/// The packets `MP3BandLimiter` has handed on, waiting to be fed, each with its own skip
+/// side data; and a copy of the one last taken, which stays valid until the next `take`.
+private final class LimitedPackets {
+    private var queue: [(bytes: [UInt8], skip: (start: Int, end: Int))] = []
+    private var head = 0
+    /// Owned: the bytes of the packet last taken.
+    private var current = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+
+    deinit { current.deallocate() }
+
+    var isEmpty: Bool { head == queue.count }
+
+    /// Appends a copy of `bytes` (valid only during the limiter's call).
+    func append(_ bytes: UnsafeRawBufferPointer, skip: (start: Int, end: Int)) {
+        queue.append((Array(bytes), skip))
+    }
+
+    /// The oldest packet; its bytes are valid until the next call.
+    func take() -> (bytes: UnsafeRawBufferPointer, skip: (start: Int, end: Int)) {
+        precondition(!isEmpty, "LimitedPackets: nothing to take")
+        let (bytes, skip) = queue[head]
+        head += 1
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        if bytes.count > current.count {
+            current.deallocate()
+            current = .allocate(byteCount: bytes.count, alignment: 16)
+        }
+        bytes.withUnsafeBytes { current.copyMemory(from: $0) }
+        return (UnsafeRawBufferPointer(rebasing: current[0..<bytes.count]), skip)
     }
 }

@@ -94,6 +94,22 @@ func ffmpeg(_ arguments: [String]) throws {
     }
 }
 
+/// Runs the lame CLI (Debian's `lame`): the MP3s ffmpeg's libmp3lame cannot write, with
+/// CRCs (`-p`) or in dual-channel mode.
+func lame(_ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["lame", "--quiet"] + arguments
+    let stderr = Pipe()
+    process.standardError = stderr
+    try process.run()
+    let output = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw FFmpegCLIError(description: "lame \(arguments.joined(separator: " ")): " + String(decoding: output, as: UTF8.self))
+    }
+}
+
 /// ffmpeg input arguments for `seconds` of a 0.5-amplitude 440 Hz sine at `sampleRate`.
 func sineInput(sampleRate: Int = 44100, seconds: Double = 1) -> [String] {
     ["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*440*t):s=\(sampleRate):d=\(seconds)"]
