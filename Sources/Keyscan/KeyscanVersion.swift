@@ -7,5 +7,5 @@
 /// option, an exit code); minor for a new feature, a new shipped model or results that
 /// change; patch for a fix that changes no documented output.
 public enum KeyscanVersion {
-    public static let current = "2.2.0"
+    public static let current = "2.3.0"
 }
