@@ -74,39 +74,35 @@ func writeWAV(_ path: String, sampleRate: Int, channels: [[Float]], encoding: WA
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
-struct FFmpegCLIError: Error, CustomStringConvertible {
+/// An encoding tool (ffmpeg, lame) failed: the command and what it wrote to stderr.
+struct EncoderToolError: Error, CustomStringConvertible {
     let description: String
 }
 
 /// Runs the ffmpeg CLI to encode a test file.
 func ffmpeg(_ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"] + arguments
-    let stderr = Pipe()
-    process.standardError = stderr
-    try process.run()
-    let output = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw FFmpegCLIError(description: "ffmpeg \(arguments.joined(separator: " ")): "
-                             + String(decoding: output, as: UTF8.self))
-    }
+    try runTool("ffmpeg", options: ["-hide_banner", "-loglevel", "error", "-nostdin", "-y"], arguments)
 }
 
 /// Runs the lame CLI (Debian's `lame`): the MP3s ffmpeg's libmp3lame cannot write, with
 /// CRCs (`-p`) or in dual-channel mode.
 func lame(_ arguments: [String]) throws {
+    try runTool("lame", options: ["--quiet"], arguments)
+}
+
+/// Runs `tool` with `options` and `arguments` from PATH; when it fails, throws what it wrote
+/// to stderr, after the command (without `options`).
+private func runTool(_ tool: String, options: [String], _ arguments: [String]) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["lame", "--quiet"] + arguments
+    process.arguments = [tool] + options + arguments
     let stderr = Pipe()
     process.standardError = stderr
     try process.run()
     let output = stderr.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        throw FFmpegCLIError(description: "lame \(arguments.joined(separator: " ")): " + String(decoding: output, as: UTF8.self))
+        throw EncoderToolError(description: "\(tool) \(arguments.joined(separator: " ")): " + String(decoding: output, as: UTF8.self))
     }
 }
 
