@@ -15,7 +15,7 @@ struct Batch {
                              work: @escaping @Sendable (String, State) -> Outcome,
                              deliver: @escaping @Sendable (Int, Outcome) -> Void) {
         let workers = max(1, min(jobs, source.count ?? jobs))
-        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        let threads = max(1, AvailableCores.count / workers)
         let queue = FileQueue(source)
         let finished = DispatchGroup()
         for _ in 0..<workers {

@@ -44,6 +44,6 @@ struct BatchOptions: ParsableArguments {
     var described: String { (paths + (filesFrom.map { ["--files-from \($0)"] } ?? [])).joined(separator: ", ") }
 
     func batch(_ source: PathSource) -> Batch {
-        Batch(source: source, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        Batch(source: source, jobs: jobs ?? AvailableCores.count)
     }
 }

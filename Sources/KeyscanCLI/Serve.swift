@@ -54,11 +54,11 @@ struct Serve: ParsableCommand {
         let analyzer = try Analyze.analyzer(model: model, timeline: timelineOptions, frontEnd: frontEndOptions.frontEnd)
         let library = LibraryAnalyzer(analyzer: analyzer, cache: cacheOptions.open(for: analyzer),
                                       limits: limitOptions.limits, profiling: profiling)
-        let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
+        let workers = self.workers ?? AvailableCores.count
         // Cores not taken by a worker of their own help each file's transform and network. A
         // scheduler that gives this process fewer cores than the machine has (a Ray actor
         // holds one) says so with --cpus: threads beyond them only wait for each other.
-        let threads = max(1, (cpus ?? ProcessInfo.processInfo.activeProcessorCount) / workers)
+        let threads = max(1, (cpus ?? AvailableCores.count) / workers)
 
         let output = LineOutput()
         let scheduler = ServeScheduler<Analyzer.Workspace>(workers: workers, output: output, prepare: {
