@@ -130,8 +130,9 @@ final class MPG123Decoder: DecoderBackend {
         return block.isEmpty ? nil : block
     }
 
-    /// A packet as it is fed to libmpg123: its bytes, valid until `packet.unref()` (or for
-    /// one read ahead, while `ahead` lives), and FFmpeg's skip side data.
+    /// A packet as it is fed to libmpg123: its bytes, valid until `packet.unref()` (through
+    /// the limiter, until the next `readPacket`; read ahead, while `ahead` lives), and
+    /// FFmpeg's skip side data.
     private typealias Fed = (bytes: UnsafeRawBufferPointer, skip: (start: Int, end: Int))
 
     /// The next packet of the stream, as it is to be fed, nil at the end; `packet.unref()`
