@@ -145,7 +145,10 @@
         let dataStart = areaStart - info.mainDataBegin
         var silent = dataStart < reservoirStart
         if !silent {
-            let keepAll = !info.isValid
+            // Side information FFmpeg's decoder (and `MPG123Decoder`) rejects: kept as it is,
+            // so that it is still rejected.
+            let header = UInt32(packet[0]) << 24 | UInt32(packet[1]) << 16 | UInt32(packet[2]) << 8 | UInt32(packet[3])
+            let keepAll = !MP3SideInfo.isValid(header: header, body: UnsafeRawBufferPointer(rebasing: packet[4...]))
             // The mono mix of a mid/side frame is the mid channel alone.
             let emptySide = layout.channels == 2 && layout.mode == 1 && layout.modeExtension == 2
             let intensity = layout.channels == 2 && layout.mode == 1 && layout.modeExtension & 1 == 1
@@ -383,8 +386,6 @@ extension MP3BandLimiter {
         var count: Int { granules.count }
         var scfsiOffset = 0
         var scfsiBits = [0, 0]
-        /// Whether `MP3SideInfo.isValid` would pass it.
-        var isValid = true
         let granuleBits: Int
 
         init(_ head: [UInt8], at side: Int, _ layout: FrameLayout) {
@@ -412,13 +413,11 @@ extension MP3BandLimiter {
                     g.offset = position - side * 8
                     g.part23 = read(12)
                     g.bigValues = read(9)
-                    if g.bigValues > 288 { isValid = false }
                     _ = read(8)
                     g.scalefacCompress = read(layout.mpeg1 ? 4 : 9)
                     g.windowSwitching = read(1) == 1
                     if g.windowSwitching {
                         g.blockType = read(2)
-                        if g.blockType == 0 { isValid = false }
                         g.mixed = read(1) == 1
                         g.tables = (read(5), read(5), 0)
                         _ = read(9)
@@ -469,19 +468,7 @@ extension MP3BandLimiter {
         /// `count` (at most 24) bits from stream bit position `bit`.
         @inline(__always)
         func peek(_ bit: Int, _ count: Int) -> UInt32 {
-            let relative = bit - base * 8
-            let first = relative >> 3
-            var word: UInt32 = 0
-            if first >= 0 && first + 4 <= bytes.count {
-                word = UInt32(bigEndian: UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: first, as: UInt32.self))
-            } else {
-                for k in 0..<4 {
-                    let index = first + k
-                    word <<= 8
-                    if index >= 0 && index < bytes.count { word |= UInt32(bytes[index]) }
-                }
-            }
-            return count == 0 ? 0 : (word << UInt32(relative & 7)) >> UInt32(32 - count)
+            count == 0 ? 0 : UInt32(truncatingIfNeeded: window(bit) >> UInt64(64 - count))
         }
     }
 }

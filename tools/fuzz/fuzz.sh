@@ -35,8 +35,11 @@ mkdir -p "$work/corpus" "$work/artifacts"
 lld=$(dirname "$(readlink -f "$(command -v swift)")")/ld.lld
 toolset=data/fuzz/toolset.json
 echo "{\"schemaVersion\": \"1.0\", \"linker\": {\"path\": \"$lld\"}}" > "$toolset"
+# The manifest lists Targets/ when it is evaluated, and keyscan's modules are read from the
+# checkout: neither cache may stand in for that (a cached manifest missed a new fuzzer, a
+# cached build plan a new source file of keyscan's).
 build=(swift build -c release --package-path tools/fuzz --product "$target" --toolset "$PWD/$toolset"
-       -Xswiftc -sanitize=fuzzer,address)
+       --manifest-cache none --disable-build-manifest-caching -Xswiftc -sanitize=fuzzer,address)
 echo "building: ${build[*]}" >&2
 "${build[@]}" > "$work/build.log" 2>&1 || { tail -30 "$work/build.log" >&2; exit 1; }
 binary=$("${build[@]}" --show-bin-path)/$target
